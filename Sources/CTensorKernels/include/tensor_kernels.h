@@ -1,0 +1,37 @@
+// C side of the Tensors module: a row-major SGEMM that uses the system's OpenBLAS when it can be
+// loaded (with its fastest kernels for this CPU) and a portable blocked kernel otherwise.
+#ifndef TENSOR_KERNELS_H
+#define TENSOR_KERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// C[M×N] = alpha · op(A) · op(B) + beta · C, all row-major. op(A) is M×K; A is stored K×M when
+/// transA != 0 (lda is the stored row length). op(B) is K×N; B is stored N×K when transB != 0.
+void tk_sgemm(int transA, int transB, int M, int N, int K, float alpha,
+              const float *A, int lda, const float *B, int ldb,
+              float beta, float *C, int ldc);
+
+/// The same product, always through the portable kernel (for tests and the fallback path).
+void tk_sgemm_builtin(int transA, int transB, int M, int N, int K, float alpha,
+                      const float *A, int lda, const float *B, int ldb,
+                      float beta, float *C, int ldc);
+
+/// 1 when OpenBLAS was loaded, 0 when the portable kernel is in use. Loads on first call.
+int tk_blas_loaded(void);
+
+/// A short description of the backend, e.g. "OpenBLAS 0.3.21 (SkylakeX)" or "built-in".
+const char *tk_blas_description(void);
+
+/// Sets the number of threads the BLAS may use (no effect on the built-in kernel).
+void tk_blas_set_threads(int n);
+
+/// 1 when this CPU (and OS) supports the AVX-512 F/BW/DQ/VL instructions.
+int tk_cpu_has_avx512(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

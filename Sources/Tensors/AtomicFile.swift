@@ -1,0 +1,55 @@
+// Atomic file output: every table, image and weights file of the suite is written to a temporary
+// file in the destination folder and renamed over the destination, so an interrupted run never
+// leaves a half-written file and the previous version stays intact until the new one is complete.
+import Foundation
+
+/// Errors of file output.
+public enum FileOutputError: Error, CustomStringConvertible, Equatable {
+    case cannotCreateFolder(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotCreateFolder(path, reason): return "Cannot create the folder \(path): \(reason)."
+        case let .cannotWrite(path, reason): return "Cannot write \(path): \(reason)."
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename), creating
+/// missing parent folders.
+public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent().path
+    do {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    } catch {
+        throw FileOutputError.cannotCreateFolder(path: folder, reason: error.localizedDescription)
+    }
+    let tmp = folder + "/.\(url.lastPathComponent).\(getpid()).tmp"
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { throw FileOutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+    var written = 0
+    let ok: Bool = bytes.withUnsafeBytes { raw in
+        while written < raw.count {
+            let n = write(fd, raw.baseAddress! + written, raw.count - written)
+            if n <= 0 { return false }
+            written += n
+        }
+        return true
+    }
+    let reason = String(cString: strerror(errno))
+    fsync(fd)
+    close(fd)
+    guard ok else { unlink(tmp); throw FileOutputError.cannotWrite(path: path, reason: reason) }
+    guard rename(tmp, path) == 0 else {
+        let why = String(cString: strerror(errno))
+        unlink(tmp)
+        throw FileOutputError.cannotWrite(path: path, reason: why)
+    }
+}
+
+/// Writes `text` as UTF-8 to `path` atomically.
+public func writeFileAtomically(_ text: String, to path: String) throws {
+    try writeFileAtomically(Array(text.utf8), to: path)
+}
