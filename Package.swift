@@ -38,9 +38,10 @@ let package = Package(
         .target(name: "Classifiers", dependencies: ["Tensors"], swiftSettings: optimized),
         // (BagOfWords target goes here)
         // (NeuralNetworks target goes here)
+        // (benchmark executables of the classical and neural modules go here)
 
         // MARK: - Executables
-        .executableTarget(name: "cvd-bench", dependencies: ["Tensors", argumentParser], path: "benchmarks",
+        .executableTarget(name: "cvd-bench", dependencies: ["Tensors", argumentParser], path: "benchmarks/gemm",
                           swiftSettings: optimized),
 
         // MARK: - Tests
