@@ -1,0 +1,69 @@
+// The options every experiment executable shares, and the way each one starts and stops: errors
+// become one sentence on standard error and a non-zero exit, SIGINT/SIGTERM stop cleanly.
+import ArgumentParser
+import Foundation
+import Tensors
+
+/// `--seed`, `--quick`, `--out`, `--data`, `--threads`: shared by all experiments.
+public struct ExperimentOptions: ParsableArguments {
+    @Option(help: "Seed for every random step (splits, sampling, initialization, shuffling).")
+    public var seed: UInt64 = 0
+
+    @Flag(help: "A small, fast version of the experiment (for tests and a first look).")
+    public var quick = false
+
+    @Option(help: "Folder for this experiment's tables and images.")
+    public var out: String?
+
+    @Option(help: "Data: 'mnist5k' (embedded), 'fashion' (Fashion-MNIST, after `make data-fashion`), or a path to an IDX folder, an image folder (one sub-folder per class) or a CSV file.")
+    public var data: String = "mnist5k"
+
+    @Option(help: "Worker threads (default: CVD_THREADS or the number of cores). Results do not depend on it.")
+    public var threads: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t).") }
+    }
+
+    /// The output folder: `--out`, or `results/<experiment>`.
+    public func outputFolder(default experiment: String) -> String { out ?? "results/\(experiment)" }
+
+    /// Applies `--threads` to the suite's parallel loops and BLAS.
+    public func applyThreads() {
+        if let t = threads { Parallel.threadCount = t }
+    }
+}
+
+/// Runs an experiment body: on an error prints "<experiment>: <sentence>" to standard error and
+/// exits 1; SIGINT and SIGTERM exit 130 and 143 (files are written atomically, so earlier results
+/// stay intact and no partial file is left).
+public func runExperiment(_ name: String, _ body: () throws -> Void) -> Never {
+    installStopHandlers()
+    do {
+        try body()
+        exit(0)
+    } catch {
+        FileHandle.standardError.write("\(name): \(describe(error))\n".data(using: .utf8)!)
+        exit(1)
+    }
+}
+
+/// A one-sentence description of any error (typed errors of the suite describe themselves).
+public func describe(_ error: Error) -> String {
+    if let e = error as? CustomStringConvertible {
+        let text = e.description
+        return text.hasSuffix(".") ? text : text + "."
+    }
+    return "\(error)"
+}
+
+private func installStopHandlers() {
+    signal(SIGINT) { _ in
+        let message = "\ninterrupted: stopped; tables and images written so far are complete, unfinished ones were not written.\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        _exit(130)
+    }
+    signal(SIGTERM) { _ in _exit(143) }
+}
