@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Joins the suite's benchmark rows with the reference libraries' rows into results/bench/compare.csv.
+
+Inputs: suite CSVs with header `task,unit,value` and reference CSVs with header
+`task,unit,reference_name,value` (same task names and units). Output header:
+`task,unit,suite,reference_name,reference,ratio`, where ratio > 1 means the suite is better:
+reference/suite for `seconds` (faster), suite/reference for `accuracy` and `images_per_s`.
+Used by `make compare` only; the suite itself never runs Python.
+"""
+import argparse
+import csv
+import os
+import sys
+
+HIGHER_IS_BETTER = {"accuracy", "images_per_s", "gflops"}
+LOWER_IS_BETTER = {"seconds"}
+
+
+def read(path, fields):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        missing = [k for k in fields if k not in r]
+        if missing:
+            sys.exit(f"{path}: missing columns {missing}")
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--suite", nargs="+", required=True)
+    ap.add_argument("--reference", nargs="+", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    suite = {}
+    for p in args.suite:
+        for r in read(p, ["task", "unit", "value"]):
+            suite[(r["task"], r["unit"])] = float(r["value"])
+    out = []
+    for p in args.reference:
+        for r in read(p, ["task", "unit", "reference_name", "value"]):
+            key = (r["task"], r["unit"])
+            if key not in suite:
+                print(f"note: no suite row for {key}, skipped", file=sys.stderr)
+                continue
+            s, ref = suite[key], float(r["value"])
+            if r["unit"] in LOWER_IS_BETTER:
+                ratio = ref / s if s > 0 else float("inf")
+            elif r["unit"] in HIGHER_IS_BETTER:
+                ratio = s / ref if ref > 0 else float("inf")
+            else:
+                sys.exit(f"{p}: unknown unit {r['unit']!r} for task {r['task']}")
+            out.append([r["task"], r["unit"], f"{s:.4g}", r["reference_name"], f"{ref:.4g}", f"{ratio:.3f}"])
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    tmp = args.out + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["task", "unit", "suite", "reference_name", "reference", "ratio"])
+        w.writerows(out)
+    os.replace(tmp, args.out)
+    for row in out:
+        print(",".join(row))
+
+
+if __name__ == "__main__":
+    main()
