@@ -1,0 +1,172 @@
+// The IDX format of MNIST and Fashion-MNIST (plain or gzipped): a big-endian header (magic
+// 0x00000803 for images, 0x00000801 for labels, then one UInt32 per dimension), then unsigned bytes.
+// Sizes are checked against the file before anything large is allocated.
+import Foundation
+import Tensors
+
+/// The element types an IDX header can name (the third byte of the magic number).
+private let idxTypeNames: [UInt8: String] = [
+    0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "16-bit integer",
+    0x0C: "32-bit integer", 0x0D: "32-bit float", 0x0E: "64-bit float",
+]
+
+/// A deflate stream cannot expand data more than about 1032 : 1, so a gzip file of n bytes cannot
+/// hold more than this many bytes per compressed byte (plus a little slack for tiny files).
+private let maximumDeflateRatio = 1100
+
+/// The header of one IDX file and its data bytes.
+private struct IDXFile {
+    var dimensions: [Int]
+    /// The whole file (inflated when it was gzipped); the data start at `dataOffset`.
+    var bytes: [UInt8]
+    var dataOffset: Int
+}
+
+/// Reads an IDX file of unsigned bytes with `rank` dimensions; `what` describes its items for
+/// messages ("images", "labels").
+private func readIDXFile(_ path: String, rank: Int, what: String) throws -> IDXFile {
+    let raw = try readFileBytes(path)
+    let gzipped = isGzip(raw)
+    let headerSize = 4 + 4 * rank
+    // The header: from the file itself, or from the first bytes of the inflated stream.
+    let head = gzipped ? try inflateGzip(raw, cap: headerSize, path: path, allowShort: true).bytes : Array(raw.prefix(headerSize))
+    let expectedMagic = rank == 1 ? "0x00000801" : "0x00000803"
+    guard head.count >= 4 else {
+        throw DatasetError.badFile(path: path, reason: "the file has only \(head.count) bytes, too few for an IDX header (expected magic \(expectedMagic)); it is truncated or not an IDX file")
+    }
+    let magic = head[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    guard head[0] == 0, head[1] == 0 else {
+        throw DatasetError.badFile(path: path, reason: "the magic number is 0x\(String(format: "%08X", magic)), not an IDX \(what) file (expected \(expectedMagic))")
+    }
+    guard head[2] == 0x08 else {
+        let type = idxTypeNames[head[2]].map { "\($0) data" } ?? "an unknown data type 0x\(String(format: "%02X", head[2]))"
+        throw DatasetError.badFile(path: path, reason: "the magic number 0x\(String(format: "%08X", magic)) declares \(type); only unsigned-byte IDX files (\(expectedMagic)) are supported")
+    }
+    guard Int(head[3]) == rank else {
+        throw DatasetError.badFile(path: path, reason: "the magic number 0x\(String(format: "%08X", magic)) declares \(head[3]) dimensions but \(what) need \(rank) (expected \(expectedMagic)); are the image and label files swapped?")
+    }
+    guard head.count >= headerSize else {
+        throw DatasetError.badFile(path: path, reason: "the file ends inside its \(headerSize)-byte header (it has \(head.count) bytes); it is truncated")
+    }
+    var dimensions: [Int] = []
+    for d in 0..<rank {
+        let o = 4 + 4 * d
+        dimensions.append(Int(head[o..<(o + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+    }
+    // Dimensions are at most 2³² − 1 each, so the product of three fits in Int only with a check.
+    var declared = headerSize
+    var payload = 1
+    for d in dimensions {
+        let (p, overflow) = payload.multipliedReportingOverflow(by: d)
+        guard !overflow else {
+            throw DatasetError.badFile(path: path, reason: "the header declares \(dimensionText(dimensions, what: what)), which is far too large; the header is corrupt")
+        }
+        payload = p
+    }
+    declared += payload
+    let sizeText = "header declares \(dimensionText(dimensions, what: what)) (\(declared) bytes)"
+    if !gzipped {
+        guard raw.count == declared else {
+            let why = raw.count < declared ? "the file is truncated" : "the file has extra bytes at the end"
+            throw DatasetError.badFile(path: path, reason: "\(sizeText) but the file has \(raw.count); \(why)")
+        }
+        return IDXFile(dimensions: dimensions, bytes: raw, dataOffset: headerSize)
+    }
+    let possible = raw.count * maximumDeflateRatio + 4096
+    guard declared <= possible else {
+        throw DatasetError.badFile(path: path, reason: "\(sizeText) but its \(raw.count) compressed bytes can hold at most \(possible); the file is truncated or the header is corrupt")
+    }
+    let inflated: [UInt8]
+    do {
+        inflated = try inflateGzip(raw, cap: declared, path: path, allowShort: false).bytes
+    } catch DatasetError.badFile(_, let reason) where reason.hasPrefix("the gzip data inflate to more") {
+        throw DatasetError.badFile(path: path, reason: "\(sizeText) but the file inflates to more; the file has extra bytes at the end")
+    }
+    guard inflated.count == declared else {
+        throw DatasetError.badFile(path: path, reason: "\(sizeText) but the file has \(inflated.count) once inflated; the file is truncated")
+    }
+    return IDXFile(dimensions: dimensions, bytes: inflated, dataOffset: headerSize)
+}
+
+/// "60000 images of 28×28" / "60000 labels".
+private func dimensionText(_ dims: [Int], what: String) -> String {
+    dims.count == 1 ? "\(dims[0]) \(what)" : "\(dims[0]) \(what) of " + dims.dropFirst().map(String.init).joined(separator: "×")
+}
+
+/// Loads an IDX image file (magic 0x00000803, N×H×W unsigned bytes) and its label file (magic
+/// 0x00000801, N unsigned bytes), gzipped or plain (gzip is recognised by its magic bytes, not the
+/// name). Pixels are scaled to [0, 1]; the image shape is 1×H×W.
+///
+/// - Parameters:
+///   - classNames: the class names by label; "0", "1", ... up to the largest label (at least "9")
+///     when nil.
+/// - Throws: `DatasetError.badFile` naming the file and the byte count that is wrong (truncated
+///   or corrupt file, wrong magic, unsupported element type), or when the two files disagree on
+///   the number of samples or a label has no class name.
+public func loadIDX(images: String, labels: String, name: String, classNames: [String]? = nil) throws -> Dataset {
+    let imageFile = try readIDXFile(images, rank: 3, what: "images")
+    let labelFile = try readIDXFile(labels, rank: 1, what: "labels")
+    let n = imageFile.dimensions[0], height = imageFile.dimensions[1], width = imageFile.dimensions[2]
+    guard labelFile.dimensions[0] == n else {
+        throw DatasetError.badFile(path: labels, reason: "holds \(labelFile.dimensions[0]) labels but \(URL(fileURLWithPath: images).lastPathComponent) holds \(n) images; the two files must come from the same set")
+    }
+    let labelBytes = labelFile.bytes[labelFile.dataOffset...]
+    let largest = Int(labelBytes.max() ?? 0)
+    let names = classNames ?? (0...max(9, largest)).map(String.init)
+    if let bad = labelBytes.firstIndex(where: { Int($0) >= names.count }) {
+        throw DatasetError.badFile(path: labels, reason: "label \(labelBytes[bad]) of sample \(bad - labelFile.dataOffset) has no class name (there are \(names.count) classes)")
+    }
+    let d = height * width
+    var pixels = [Float](repeating: 0, count: n * d)
+    var scale = [Float](repeating: 0, count: 256)
+    for v in 0..<256 { scale[v] = Float(v) / 255 }
+    imageFile.bytes.withUnsafeBufferPointer { src in
+        pixels.withUnsafeMutableBufferPointer { dst in
+            let base = imageFile.dataOffset
+            for i in 0..<(n * d) { dst[i] = scale[Int(src[base + i])] }
+        }
+    }
+    return try Dataset(name: name, features: Matrix(rows: n, cols: d, data: pixels),
+                       labels: labelBytes.map(Int.init), classNames: names,
+                       imageShape: ImageShape(channels: 1, height: height, width: width))
+}
+
+/// The file in `folder` named `name` (e.g. "train-images-idx3-ubyte") in one of the usual spellings
+/// (hyphen or dot before "idx", gzipped or not), or nil.
+private func findIDX(in folder: String, named name: String) -> String? {
+    for base in [name, name.replacingOccurrences(of: "-idx", with: ".idx")] {
+        for suffix in [".gz", ""] {
+            let path = (folder as NSString).appendingPathComponent(base + suffix)
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+    }
+    return nil
+}
+
+/// Loads the four standard MNIST-layout files from `path`: `train-images-idx3-ubyte`,
+/// `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each optionally
+/// ending in `.gz` (the spelling `train-images.idx3-ubyte` is accepted too). MNIST, Fashion-MNIST
+/// and KMNIST all ship in this layout.
+///
+/// - Throws: `DatasetError.badFile` naming the folder and the missing file, or any error of `loadIDX`.
+public func loadIDXFolder(_ path: String, classNames: [String]? = nil) throws -> (train: Dataset, test: Dataset) {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+        throw DatasetError.badFile(path: path, reason: "no such folder; pass the folder holding train-images-idx3-ubyte.gz and the other three IDX files")
+    }
+    func find(_ name: String) throws -> String {
+        guard let file = findIDX(in: path, named: name) else {
+            throw DatasetError.badFile(path: path, reason: "the folder has no \(name)[.gz]; an IDX folder needs train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each optionally .gz)")
+        }
+        return file
+    }
+    let trainImages = try find("train-images-idx3-ubyte"), trainLabels = try find("train-labels-idx1-ubyte")
+    let testImages = try find("t10k-images-idx3-ubyte"), testLabels = try find("t10k-labels-idx1-ubyte")
+    let base = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
+    let train = try loadIDX(images: trainImages, labels: trainLabels, name: base + "-train", classNames: classNames)
+    let test = try loadIDX(images: testImages, labels: testLabels, name: base + "-test", classNames: classNames)
+    guard train.imageShape == test.imageShape else {
+        throw DatasetError.badFile(path: testImages, reason: "holds images of \(test.imageShape!) but the training images are \(train.imageShape!)")
+    }
+    return (train, test)
+}
