@@ -8,12 +8,15 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case badFile(path: String, reason: String)
     /// A parameter is out of its valid range.
     case invalidParameter(name: String, reason: String)
+    /// A named data set is not on this machine; `message` says where it was looked for and how to get it.
+    case missingData(name: String, message: String)
 
     public var description: String {
         switch self {
         case let .inconsistent(name, reason): return "Data set \(name) is inconsistent: \(reason)."
         case let .badFile(path, reason): return "\(path): \(reason)."
         case let .invalidParameter(name, reason): return "Invalid \(name): \(reason)."
+        case let .missingData(_, message): return message
         }
     }
 }
