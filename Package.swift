@@ -29,11 +29,14 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3"])],
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
-        // (CImageCodecs target goes here)
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+        ),
 
         // MARK: - Library modules
         .target(name: "Tensors", dependencies: ["CTensorKernels"], swiftSettings: optimized),
-        .target(name: "ImageIO", dependencies: ["Tensors"], swiftSettings: optimized),
+        .target(name: "ImageIO", dependencies: ["Tensors", "CImageCodecs"], swiftSettings: optimized),
         .target(name: "Datasets", dependencies: ["Tensors", "ImageIO"], swiftSettings: optimized),
         .target(name: "Classifiers", dependencies: ["Tensors"], swiftSettings: optimized),
         // (BagOfWords target goes here)
@@ -48,7 +51,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Tensors"]),
-        // (ImageIOTests target goes here)
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["Fixtures"]),
         // (BagOfWordsTests target goes here)
         // (NeuralNetworksTests target goes here)
     ],
