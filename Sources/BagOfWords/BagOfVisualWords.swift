@@ -1,0 +1,237 @@
+// The bag-of-visual-words pipeline as one classifier: random patches → contrast normalization →
+// optional ZCA whitening → k-means codebook → encode every patch of an image (hard histogram of
+// visual-word frequencies, or Coates & Ng's soft "triangle" code) → sum-pool over spatial grids →
+// normalize → any classifier of the contract (logistic regression by default).
+//
+// Coates, Lee & Ng, "An analysis of single-layer networks in unsupervised feature learning",
+// AISTATS 2011. Deviations: pooling grids are a parameter (the paper pools 2×2 quadrants), the
+// codebook has 256 words by default (the paper goes up to 1,600), and the classifier is any model
+// of the contract (the paper uses an L2 SVM).
+//
+// Legend: N = images, K = visual words, F = values per patch, G = pooling cells (Σ g² over grids).
+import Classifiers
+import Tensors
+
+/// How a patch is turned into K numbers.
+public enum VisualWordEncoding: String, Sendable, CaseIterable {
+    /// 1 for the nearest word, 0 for the others: pooled, a histogram of visual-word frequencies.
+    case hard
+    /// f_k = max(0, mean(z) − z_k) with z_k the distance to word k (Coates & Ng's "triangle").
+    case triangle
+}
+
+/// How each pooled feature vector is scaled before the classifier.
+public enum FeatureNormalization: String, Sendable, CaseIterable {
+    case none
+    /// Divide by the sum of absolute values (a histogram becomes frequencies).
+    case l1
+    /// Divide by the Euclidean norm.
+    case l2
+}
+
+/// The bag-of-visual-words classifier. The image shape is a hyperparameter: each row of the data
+/// is one image flattened in C×H×W order.
+public struct BagOfVisualWords: Classifier {
+    public var name: String
+    public let grid: PatchGrid
+    /// Random patches for the codebook.
+    public let patchCount: Int
+    /// ε of the per-patch contrast normalization (nil: no normalization).
+    public let contrastEpsilon: Float?
+    /// ε of the ZCA whitening (nil: no whitening).
+    public let whiteningEpsilon: Float?
+    /// K, the number of visual words.
+    public let codebookSize: Int
+    /// Lloyd iterations of the codebook's k-means.
+    public let codebookIterations: Int
+    public let encoding: VisualWordEncoding
+    /// Side of each pooling grid, e.g. [1, 2] for the whole image plus its four quadrants.
+    public let poolingGrids: [Int]
+    public let normalization: FeatureNormalization
+    public let seed: UInt64
+
+    /// The classifier on the pooled features, unfitted until `fit`.
+    public private(set) var classifier: any Classifier
+    /// K × F visual words, in the space the patches are compared in (after normalization and
+    /// whitening); nil before `fit`.
+    public private(set) var codebook: Matrix?
+    /// The whitening learned in `fit`, when `whiteningEpsilon` is set.
+    public private(set) var whitening: ZCAWhitening?
+
+    /// - Parameters:
+    ///   - imageHeight, imageWidth, channels: the geometry of every image row.
+    ///   - patchSize: side of the square patches, default 6; must fit in the image.
+    ///   - stride: step of the dense patch grid used for encoding, default 1.
+    ///   - patchCount: random patches for the codebook, default 100,000.
+    ///   - contrastEpsilon: default 0.01 (pixels in [0, 1]); nil turns normalization off.
+    ///   - whiteningEpsilon: default 0.1; nil turns ZCA off.
+    ///   - codebookSize: K, default 256.
+    ///   - codebookIterations: default 50.
+    ///   - encoding: default `.triangle`.
+    ///   - poolingGrids: default [2] (the four quadrants, K·4 features).
+    ///   - normalization: default `.none`.
+    ///   - classifier: default logistic regression on standardized features with C = 1.
+    ///   - seed: patch sampling and k-means++; default 0.
+    public init(imageHeight: Int, imageWidth: Int, channels: Int = 1, patchSize: Int = 6, stride: Int = 1,
+                patchCount: Int = 100_000, contrastEpsilon: Float? = 0.01, whiteningEpsilon: Float? = 0.1,
+                codebookSize: Int = 256, codebookIterations: Int = 50, encoding: VisualWordEncoding = .triangle,
+                poolingGrids: [Int] = [2], normalization: FeatureNormalization = .none,
+                classifier: (any Classifier)? = nil, seed: UInt64 = 0, name: String = "bovw") throws {
+        func bad(_ name: String, _ reason: String) -> ClassifierError {
+            .invalidHyperparameter(model: "BagOfVisualWords", name: name, reason: reason)
+        }
+        grid = try PatchGrid(channels: channels, height: imageHeight, width: imageWidth, patchSize: patchSize, stride: stride)
+        guard patchCount >= 1 else { throw bad("patchCount", "it is \(patchCount); use at least 1") }
+        guard codebookSize >= 1 else { throw bad("codebookSize", "it is \(codebookSize); use at least 1") }
+        guard codebookSize <= patchCount else {
+            throw bad("codebookSize", "it is \(codebookSize) but only \(patchCount) patches are sampled; use codebookSize ≤ patchCount")
+        }
+        guard codebookIterations >= 1 else { throw bad("codebookIterations", "it is \(codebookIterations); use at least 1") }
+        if let e = contrastEpsilon, !(e >= 0 && e.isFinite) { throw bad("contrastEpsilon", "it is \(e); use a finite value ≥ 0, or nil") }
+        if let e = whiteningEpsilon, !(e > 0 && e.isFinite) { throw bad("whiteningEpsilon", "it is \(e); use a finite value > 0, or nil") }
+        guard !poolingGrids.isEmpty else { throw bad("poolingGrids", "it is empty; use e.g. [1] or [1, 2]") }
+        let positions = grid.positions
+        for g in poolingGrids where g < 1 || g > min(positions.rows, positions.cols) {
+            throw bad("poolingGrids", "grid \(g) does not fit the \(positions.rows)×\(positions.cols) patch positions; use 1...\(min(positions.rows, positions.cols))")
+        }
+        self.patchCount = patchCount
+        self.contrastEpsilon = contrastEpsilon
+        self.whiteningEpsilon = whiteningEpsilon
+        self.codebookSize = codebookSize
+        self.codebookIterations = codebookIterations
+        self.encoding = encoding
+        self.poolingGrids = poolingGrids
+        self.normalization = normalization
+        self.classifier = try classifier ?? LogisticRegression(c: 1, standardize: true)
+        self.seed = seed
+        self.name = name
+    }
+
+    /// Length of the feature vector of one image: K · Σ g².
+    public var featureCount: Int { codebookSize * poolingGrids.reduce(0) { $0 + $1 * $1 } }
+
+    public mutating func fit(_ x: Matrix, _ y: [Int], classCount: Int) throws {
+        try ClassifierError.checkFitInput(model: "BagOfVisualWords", x, y, classCount: classCount)
+        try fitCodebook(x)
+        let features = try transform(x)
+        try classifier.fit(features, y, classCount: classCount)
+    }
+
+    /// Learns the patch normalization, whitening and codebook from the images (rows of `x`) alone.
+    public mutating func fitCodebook(_ x: Matrix) throws {
+        codebook = nil
+        whitening = nil
+        var patches = try grid.randomPatches(x, count: patchCount, seed: seed)
+        if let e = contrastEpsilon { normalizeContrast(&patches, epsilon: e) }
+        if let e = whiteningEpsilon {
+            let zca = try ZCAWhitening(fitting: patches, epsilon: e)
+            patches = zca.apply(patches)
+            whitening = zca
+        }
+        let kmeans = try KMeans(clusterCount: codebookSize, maxIterations: codebookIterations, seed: seed &+ 1)
+        codebook = try kmeans.fit(patches).centers
+    }
+
+    /// The pooled, normalized features of every image (N × featureCount).
+    public func transform(_ x: Matrix) throws -> Matrix {
+        guard let codebook = codebook else { throw ClassifierError.notFitted(model: "BagOfVisualWords") }
+        try ClassifierError.checkPredictInput(model: "BagOfVisualWords", x, featureCount: grid.imageLength)
+        return encodeImages(x, codebook: codebook)
+    }
+
+    public func probabilities(_ x: Matrix) throws -> Matrix {
+        try classifier.probabilities(try transform(x))
+    }
+
+    public func predict(_ x: Matrix) throws -> [Int] {
+        try classifier.predict(try transform(x))
+    }
+
+    // MARK: - Encoding
+
+    private func encodeImages(_ x: Matrix, codebook: Matrix) -> Matrix {
+        let (rows, cols) = grid.positions
+        let perImage = rows * cols
+        let (f, k) = (grid.patchLength, codebookSize)
+        var out = Matrix(rows: x.rows, cols: featureCount)
+        // Images in chunks so the patch × word distance buffer stays near 64 MB.
+        let chunk = max(1, (1 << 24) / (perImage * max(k, f)))
+        let codeNorms = codebook.rowSquaredNorms()
+        // Which pooling cell of each grid every patch position falls in.
+        let cellOf: [[Int]] = poolingGrids.map { g in
+            (0..<perImage).map { p in ((p / cols) * g / rows) * g + (p % cols) * g / cols }
+        }
+        let cellBase = poolingGrids.indices.map { i in poolingGrids[..<i].reduce(0) { $0 + $1 * $1 } }
+        for i0 in stride(from: 0, to: x.rows, by: chunk) {
+            let n = min(chunk, x.rows - i0)
+            var patches = Matrix(rows: n * perImage, cols: f)
+            x.data.withUnsafeBufferPointer { src in
+                patches.data.withUnsafeMutableBufferPointer { dst in
+                    let (s, d) = (src.baseAddress!, dst.baseAddress!)
+                    Parallel.forRange(0..<n, grain: 8) { images in
+                        for i in images {
+                            grid.allPatches(s + (i0 + i) * grid.imageLength, to: d + i * perImage * f)
+                            if let e = contrastEpsilon {
+                                for p in 0..<perImage { normalizeContrast(d + (i * perImage + p) * f, f, e) }
+                            }
+                        }
+                    }
+                }
+            }
+            if let zca = whitening { patches = zca.apply(patches) }
+            let patchNorms = patches.rowSquaredNorms()
+            let products = patches.matmul(codebook, transposeOther: true)  // (n·positions) × K
+            products.data.withUnsafeBufferPointer { prod in
+                out.data.withUnsafeMutableBufferPointer { o in
+                    let (pp, ob) = (prod.baseAddress!, o.baseAddress!)
+                    Parallel.forRange(0..<n, grain: 8) { images in
+                        var code = [Float](repeating: 0, count: k)
+                        for i in images {
+                            let feature = ob + (i0 + i) * featureCount
+                            for p in 0..<perImage {
+                                let row = pp + (i * perImage + p) * k
+                                let norm = patchNorms[i * perImage + p]
+                                switch encoding {
+                                case .hard:
+                                    var best = 0, bestValue = codeNorms[0] - 2 * row[0]
+                                    for c in 1..<max(k, 1) where codeNorms[c] - 2 * row[c] < bestValue {
+                                        best = c; bestValue = codeNorms[c] - 2 * row[c]
+                                    }
+                                    for (gi, cells) in cellOf.enumerated() {
+                                        feature[(cellBase[gi] + cells[p]) * k + best] += 1
+                                    }
+                                case .triangle:
+                                    var mean: Float = 0
+                                    for c in 0..<k {
+                                        let z = max(0, norm - 2 * row[c] + codeNorms[c]).squareRoot()
+                                        code[c] = z
+                                        mean += z
+                                    }
+                                    mean /= Float(k)
+                                    for (gi, cells) in cellOf.enumerated() {
+                                        let dst = feature + (cellBase[gi] + cells[p]) * k
+                                        for c in 0..<k { dst[c] += max(0, mean - code[c]) }
+                                    }
+                                }
+                            }
+                            normalize(feature, featureCount)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    private func normalize(_ v: UnsafeMutablePointer<Float>, _ count: Int) {
+        var total: Float = 0
+        switch normalization {
+        case .none: return
+        case .l1: for j in 0..<count { total += abs(v[j]) }
+        case .l2: for j in 0..<count { total += v[j] * v[j] }; total = total.squareRoot()
+        }
+        guard total > 0 else { return }
+        let inv = 1 / total
+        for j in 0..<count { v[j] *= inv }
+    }
+}

@@ -1,0 +1,343 @@
+// k-means clustering (scikit-learn's `KMeans` and `MiniBatchKMeans`): k-means++ seeding, Lloyd
+// iterations with distances through matrix multiplies, a mini-batch variant, restarts, and the
+// re-seeding of empty clusters. It learns the codebook of visual words.
+//
+// Legend: N = points, D = dimensions, K = clusters. Distances are ‖x‖² − 2·x·c + ‖c‖² (clamped at 0),
+// with X·Cᵀ computed in row chunks so memory stays at a chunk × K buffer. Every reduction runs over
+// fixed chunks combined in order, so a seed gives the same centers on one thread or two.
+import CClassicalKernels
+import Classifiers
+import Foundation
+import Tensors
+
+/// k-means clustering. Hyperparameters only; `fit` returns a `KMeansResult`.
+public struct KMeans: Sendable {
+    /// How the first centers are chosen.
+    public enum Initialization: Equatable, Sendable {
+        /// Greedy k-means++ (Arthur & Vassilvitskii 2007): each new center is the best of 2 + ⌊ln K⌋
+        /// candidates drawn with probability ∝ squared distance to the nearest chosen center.
+        case kMeansPlusPlus
+        /// K distinct points drawn uniformly.
+        case random
+    }
+
+    /// How the centers are refined.
+    public enum Algorithm: Equatable, Sendable {
+        /// Lloyd: assign every point, move every center to its points' mean. One iteration = one pass.
+        case lloyd
+        /// Sculley's mini-batch k-means (2010): one iteration = one random batch, each center moved
+        /// toward its batch points with step 1/(points it has seen).
+        case miniBatch(batchSize: Int = 1024)
+    }
+
+    /// K, ≥ 1 and at most the number of points.
+    public let clusterCount: Int
+    /// Lloyd iterations or mini-batch steps per run, ≥ 1.
+    public let maxIterations: Int
+    /// Stop when Σ‖c_new − c_old‖² ≤ tolerance × (mean per-dimension variance of the data), as
+    /// scikit-learn does; Lloyd also stops when no assignment changes. ≥ 0.
+    public let tolerance: Double
+    /// Runs from different seeds (scikit-learn's n_init); the lowest inertia wins. ≥ 1.
+    public let restarts: Int
+    public let initialization: Initialization
+    public let algorithm: Algorithm
+    public let seed: UInt64
+
+    /// Defaults: maxIterations 300, tolerance 1e-4, restarts 1, k-means++, Lloyd, seed 0.
+    public init(clusterCount: Int, maxIterations: Int = 300, tolerance: Double = 1e-4, restarts: Int = 1,
+                initialization: Initialization = .kMeansPlusPlus, algorithm: Algorithm = .lloyd, seed: UInt64 = 0) throws {
+        func bad(_ name: String, _ reason: String) -> ClassifierError {
+            .invalidHyperparameter(model: "KMeans", name: name, reason: reason)
+        }
+        guard clusterCount >= 1 else { throw bad("clusterCount", "it is \(clusterCount); use at least 1") }
+        guard maxIterations >= 1 else { throw bad("maxIterations", "it is \(maxIterations); use at least 1") }
+        guard tolerance >= 0, tolerance.isFinite else { throw bad("tolerance", "it is \(tolerance); use a finite value ≥ 0") }
+        guard restarts >= 1 else { throw bad("restarts", "it is \(restarts); use at least 1") }
+        if case let .miniBatch(batchSize) = algorithm, batchSize < 1 {
+            throw bad("batchSize", "it is \(batchSize); use at least 1")
+        }
+        self.clusterCount = clusterCount
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+        self.restarts = restarts
+        self.initialization = initialization
+        self.algorithm = algorithm
+        self.seed = seed
+    }
+
+    /// Clusters the rows of `x`.
+    public func fit(_ x: Matrix) throws -> KMeansResult {
+        guard x.rows >= clusterCount else {
+            throw ClassifierError.invalidHyperparameter(model: "KMeans", name: "clusterCount",
+                reason: "it is \(clusterCount) but there are only \(x.rows) points; use clusterCount ≤ \(x.rows)")
+        }
+        guard x.cols > 0 else { throw ClassifierError.invalidData(model: "KMeans", reason: "the points have no dimensions") }
+        if let (r, c) = x.firstNonFinite() {
+            throw ClassifierError.invalidData(model: "KMeans", reason: "dimension \(c) of point \(r) is \(x[r, c]); replace NaN and infinite values first")
+        }
+        let norms = x.rowSquaredNorms()
+        let threshold = tolerance * meanVariance(x)
+        var rng = Xoshiro256(seed: seed)
+        var best: KMeansResult?
+        for _ in 0..<restarts {
+            var runRng = rng.split()
+            let start = initialization == .kMeansPlusPlus
+                ? kMeansPlusPlus(x, norms: norms, rng: &runRng)
+                : x.rows(runRng.sample(clusterCount, from: x.rows))
+            let result: KMeansResult
+            switch algorithm {
+            case .lloyd: result = lloyd(x, norms: norms, centers: start, threshold: threshold)
+            case let .miniBatch(batchSize):
+                result = miniBatch(x, norms: norms, centers: start, threshold: threshold, batchSize: batchSize, rng: &runRng)
+            }
+            if best == nil || result.inertia < best!.inertia { best = result }
+        }
+        return best!
+    }
+
+    // MARK: - Seeding
+
+    private func kMeansPlusPlus(_ x: Matrix, norms: [Float], rng: inout Xoshiro256) -> Matrix {
+        let (n, d, k) = (x.rows, x.cols, clusterCount)
+        let trials = min(16, 2 + Int(log(Double(k))))
+        var centers = Matrix(rows: k, cols: d)
+        let first = rng.int(below: n)
+        for j in 0..<d { centers[0, j] = x[first, j] }
+        var closest = squaredDistances(x, norms: norms, to: x.rows([first]))
+        for c in 1..<k {
+            // Draw `trials` candidates ∝ closest², keep the one that lowers the potential most.
+            let cumulative = prefixSums(closest)
+            let total = cumulative.last ?? 0
+            let candidates: [Int] = (0..<trials).map { _ in
+                guard total > 0 else { return rng.int(below: n) }
+                let u = rng.uniformDouble() * total
+                var lo = 0, hi = n - 1
+                while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > u { hi = mid } else { lo = mid + 1 } }
+                return lo
+            }
+            let dist = squaredDistances(x, norms: norms, to: x.rows(candidates))
+            var bestTrial = 0, bestPotential = Double.infinity
+            for t in 0..<trials {
+                var potential = 0.0
+                for i in 0..<n { potential += Double(min(closest[i], dist[i * trials + t])) }
+                if potential < bestPotential { bestPotential = potential; bestTrial = t }
+            }
+            for i in 0..<n { closest[i] = min(closest[i], dist[i * trials + bestTrial]) }
+            for j in 0..<d { centers[c, j] = x[candidates[bestTrial], j] }
+        }
+        return centers
+    }
+
+    /// Squared distances of every row of `x` to each of a few points (N × P, row-major, P ≤ 16),
+    /// through the narrow-product kernel (a BLAS is slow at N × D × 16).
+    private func squaredDistances(_ x: Matrix, norms: [Float], to points: Matrix) -> [Float] {
+        let (n, d, p) = (x.rows, x.cols, points.rows)
+        var packed = [Float](repeating: 0, count: d * 16)
+        for c in 0..<p { for j in 0..<d { packed[j * 16 + c] = points[c, j] } }
+        let pn = points.rowSquaredNorms()
+        var out = [Float](repeating: 0, count: n * p)
+        x.data.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { o in
+                let ob = o.baseAddress!
+                Parallel.forRange(0..<n, grain: 2048) { rows in
+                    var z = [Float](repeating: 0, count: rows.count * 16)
+                    ck_times_narrow(xp.baseAddress! + rows.lowerBound * d, Int32(rows.count), Int32(d), packed, &z)
+                    for (r, i) in rows.enumerated() {
+                        for c in 0..<p { ob[i * p + c] = max(0, norms[i] - 2 * z[r * 16 + c] + pn[c]) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: - Lloyd
+
+    private func lloyd(_ x: Matrix, norms: [Float], centers start: Matrix, threshold: Double) -> KMeansResult {
+        var centers = start
+        var (labels, distances) = nearestCenters(x, norms: norms, centers: centers)
+        var history: [Double] = [sum(distances)]
+        var converged = false
+        var iterations = 0
+        while iterations < maxIterations {
+            iterations += 1
+            let previous = centers
+            centers = clusterMeans(x, labels: labels, previous: centers, distances: distances)
+            let (newLabels, newDistances) = nearestCenters(x, norms: norms, centers: centers)
+            let unchanged = newLabels == labels
+            (labels, distances) = (newLabels, newDistances)
+            history.append(sum(distances))
+            if unchanged || centerShift(previous, centers) <= threshold { converged = true; break }
+        }
+        return KMeansResult(centers: centers, labels: labels.map(Int.init), inertia: history.last!,
+                            iterations: iterations, inertiaHistory: history, converged: converged)
+    }
+
+    /// Mean of each cluster's points; an empty cluster takes the point farthest from its center
+    /// (the farthest not yet taken, smaller index first on equal distances).
+    private func clusterMeans(_ x: Matrix, labels: [Int32], previous: Matrix, distances: [Float]) -> Matrix {
+        let (n, d, k) = (x.rows, x.cols, clusterCount)
+        let partial: [([Double], [Int])] = x.data.withUnsafeBufferPointer { a in
+            Parallel.mapChunks(0..<n, grain: 4096) { rows in
+                var sums = [Double](repeating: 0, count: k * d)
+                var counts = [Int](repeating: 0, count: k)
+                sums.withUnsafeMutableBufferPointer { s in
+                    for i in rows {
+                        let c = Int(labels[i])
+                        counts[c] += 1
+                        let row = a.baseAddress! + i * d, dst = s.baseAddress! + c * d
+                        for j in 0..<d { dst[j] += Double(row[j]) }
+                    }
+                }
+                return (sums, counts)
+            }
+        }
+        var sums = [Double](repeating: 0, count: k * d)
+        var counts = [Int](repeating: 0, count: k)
+        for (s, c) in partial {
+            for i in 0..<(k * d) { sums[i] += s[i] }
+            for i in 0..<k { counts[i] += c[i] }
+        }
+        var centers = Matrix(rows: k, cols: d)
+        var farthest: [Int]?
+        var taken = 0
+        for c in 0..<k {
+            if counts[c] > 0 {
+                let inv = 1 / Double(counts[c])
+                for j in 0..<d { centers[c, j] = Float(sums[c * d + j] * inv) }
+            } else {
+                if farthest == nil {
+                    farthest = Array(0..<n).sorted { distances[$0] > distances[$1] || (distances[$0] == distances[$1] && $0 < $1) }
+                }
+                let p = farthest![taken % n]
+                taken += 1
+                for j in 0..<d { centers[c, j] = x[p, j] }
+            }
+        }
+        return centers
+    }
+
+    // MARK: - Mini-batch
+
+    private func miniBatch(_ x: Matrix, norms: [Float], centers start: Matrix, threshold: Double, batchSize: Int,
+                           rng: inout Xoshiro256) -> KMeansResult {
+        let (n, d, k) = (x.rows, x.cols, clusterCount)
+        var centers = start
+        var seen = [Int](repeating: 0, count: k)
+        var history: [Double] = []
+        var converged = false
+        var iterations = 0
+        let size = min(batchSize, n)
+        while iterations < maxIterations {
+            iterations += 1
+            let idx = rng.sample(size, from: n)
+            let batch = x.rows(idx)
+            let (labels, distances) = nearestCenters(batch, norms: idx.map { norms[$0] }, centers: centers)
+            history.append(sum(distances) * Double(n) / Double(size))
+            let previous = centers
+            for (b, label) in labels.enumerated() {
+                let c = Int(label)
+                seen[c] += 1
+                let eta = 1 / Float(seen[c])
+                for j in 0..<d { centers[c, j] += eta * (batch[b, j] - centers[c, j]) }
+            }
+            if centerShift(previous, centers) <= threshold * Double(size) / Double(n) { converged = true; break }
+        }
+        let (labels, distances) = nearestCenters(x, norms: norms, centers: centers)
+        let inertia = sum(distances)
+        history.append(inertia)
+        return KMeansResult(centers: centers, labels: labels.map(Int.init), inertia: inertia, iterations: iterations,
+                            inertiaHistory: history, converged: converged)
+    }
+}
+
+/// What `KMeans.fit` learned.
+public struct KMeansResult: Sendable {
+    /// K × D cluster centers.
+    public let centers: Matrix
+    /// The nearest center of each point (smaller index on equal distances).
+    public let labels: [Int]
+    /// Σ squared distance of every point to its nearest center, for the final centers.
+    public let inertia: Double
+    /// Lloyd iterations or mini-batch steps run.
+    public let iterations: Int
+    /// Inertia after the initial assignment and after each iteration (mini-batch: estimates from
+    /// each batch, then the final full inertia).
+    public let inertiaHistory: [Double]
+    /// True when the run stopped on the tolerance rather than on maxIterations.
+    public let converged: Bool
+
+    /// The nearest center of each row of `x`.
+    public func predict(_ x: Matrix) -> [Int] {
+        nearestCenters(x, norms: x.rowSquaredNorms(), centers: centers).labels.map(Int.init)
+    }
+}
+
+/// Nearest center (smaller index on ties) and its squared distance for every row of `x`, through
+/// X·Cᵀ in chunks of rows.
+public func nearestCenters(_ x: Matrix, norms: [Float], centers: Matrix) -> (labels: [Int32], distances: [Float]) {
+    let (n, d, k) = (x.rows, x.cols, centers.rows)
+    let centerNorms = centers.rowSquaredNorms()
+    var labels = [Int32](repeating: 0, count: n)
+    var distances = [Float](repeating: 0, count: n)
+    let chunk = max(256, min(8192, (1 << 22) / max(k, 1)))
+    var buffer = [Float](repeating: 0, count: min(chunk, n) * k)
+    for r0 in stride(from: 0, to: n, by: chunk) {
+        let rows = min(chunk, n - r0)
+        x.data.withUnsafeBufferPointer { a in
+            centers.data.withUnsafeBufferPointer { c in
+                buffer.withUnsafeMutableBufferPointer { s in
+                    sgemm(transA: false, transB: true, m: rows, n: k, k: d, a: a.baseAddress! + r0 * d, lda: d,
+                          b: c.baseAddress!, ldb: d, c: s.baseAddress!, ldc: k)
+                }
+            }
+        }
+        buffer.withUnsafeBufferPointer { s in
+            labels.withUnsafeMutableBufferPointer { l in
+                distances.withUnsafeMutableBufferPointer { dist in
+                    Parallel.forRange(0..<rows, grain: 256) { r in
+                        for i in r {
+                            let row = s.baseAddress! + i * k
+                            var best = 0
+                            var bestValue = centerNorms[0] - 2 * row[0]
+                            for c in 1..<k {
+                                let v = centerNorms[c] - 2 * row[c]
+                                if v < bestValue { bestValue = v; best = c }
+                            }
+                            l[r0 + i] = Int32(best)
+                            dist[r0 + i] = max(0, norms[r0 + i] + bestValue)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return (labels, distances)
+}
+
+private func sum(_ values: [Float]) -> Double {
+    // Fixed chunks combined in order: the same total on any thread count.
+    values.withUnsafeBufferPointer { v in
+        Parallel.mapChunks(0..<v.count, grain: 16384) { r in r.reduce(0.0) { $0 + Double(v[$1]) } }.reduce(0, +)
+    }
+}
+
+private func prefixSums(_ values: [Float]) -> [Double] {
+    var out = [Double](repeating: 0, count: values.count)
+    var running = 0.0
+    for i in values.indices { running += Double(values[i]); out[i] = running }
+    return out
+}
+
+private func centerShift(_ a: Matrix, _ b: Matrix) -> Double {
+    var s = 0.0
+    for i in 0..<a.count { let t = Double(a.data[i]) - Double(b.data[i]); s += t * t }
+    return s
+}
+
+private func meanVariance(_ x: Matrix) -> Double {
+    let means = x.columnMeans()
+    var total = 0.0
+    for i in 0..<x.rows { for j in 0..<x.cols { let t = Double(x[i, j] - means[j]); total += t * t } }
+    return total / Double(x.rows * x.cols)
+}

@@ -1,0 +1,137 @@
+// Narrow products for the linear models. Legend: N = rows, D = features, 16 = padded output width.
+// X·W with W only 10 or 16 columns wide is memory-bound; a generic GEMM spends most of its time
+// packing. These kernels stream X once, 8 rows at a time, with one 16-lane vector per row.
+#include "classical_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define CK_AVX512 __attribute__((target("avx512f")))
+
+static int has_avx512(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return cached;
+}
+
+// Z[r] = Σ_j x[r][j]·W[j] for 8 rows (rows beyond `rows` are skipped).
+CK_AVX512 static void forward8(const float *x, int rows, int d, const float *w16, __m512 out[8]) {
+    __m512 acc[8];
+    const float *xr[8];
+    for (int r = 0; r < 8; r++) { acc[r] = _mm512_setzero_ps(); xr[r] = x + (size_t)(r < rows ? r : 0) * d; }
+    for (int j = 0; j < d; j++) {
+        const __m512 wj = _mm512_loadu_ps(w16 + (size_t)j * 16);
+#pragma GCC unroll 8
+        for (int r = 0; r < 8; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xr[r][j]), wj, acc[r]);
+    }
+    for (int r = 0; r < 8; r++) out[r] = acc[r];
+}
+
+CK_AVX512 static void times_narrow_avx512(const float *x, int n, int d, const float *w16, float *z16) {
+    for (int i = 0; i < n; i += 8) {
+        const int rows = n - i < 8 ? n - i : 8;
+        __m512 z[8];
+        forward8(x + (size_t)i * d, rows, d, w16, z);
+        for (int r = 0; r < rows; r++) _mm512_storeu_ps(z16 + (size_t)(i + r) * 16, z[r]);
+    }
+}
+
+CK_AVX512 static double softmax_xent_avx512(const float *x, int n, int d, const int32_t *y, const float *w16,
+                                            const float *b16, int k, float *gw, float *gb) {
+    double loss = 0;
+    const __m512 bias = _mm512_loadu_ps(b16);
+    __m512 gbAcc = _mm512_loadu_ps(gb);
+    for (int i = 0; i < n; i += 8) {
+        const int rows = n - i < 8 ? n - i : 8;
+        __m512 z[8];
+        forward8(x + (size_t)i * d, rows, d, w16, z);
+        __m512 g[8];
+        for (int r = 0; r < 8; r++) {
+            if (r >= rows) { g[r] = _mm512_setzero_ps(); continue; }
+            float v[16];
+            _mm512_storeu_ps(v, _mm512_add_ps(z[r], bias));
+            float top = v[0];
+            for (int c = 1; c < k; c++) top = v[c] > top ? v[c] : top;
+            const int label = y[i + r];
+            const float shiftedTarget = v[label] - top;
+            float total = 0;
+            for (int c = 0; c < k; c++) { v[c] = expf(v[c] - top); total += v[c]; }
+            loss += (double)(logf(total) - shiftedTarget);
+            const float inv = 1.0f / total;
+            for (int c = 0; c < k; c++) v[c] *= inv;
+            for (int c = k; c < 16; c++) v[c] = 0;
+            v[label] -= 1;
+            g[r] = _mm512_loadu_ps(v);
+            gbAcc = _mm512_add_ps(gbAcc, g[r]);
+        }
+        const float *xr[8];
+        for (int r = 0; r < 8; r++) xr[r] = x + (size_t)(i + (r < rows ? r : 0)) * d;
+        for (int j = 0; j < d; j++) {
+            __m512 a = _mm512_loadu_ps(gw + (size_t)j * 16);
+            __m512 s = _mm512_mul_ps(_mm512_set1_ps(xr[4][j]), g[4]);
+            a = _mm512_fmadd_ps(_mm512_set1_ps(xr[0][j]), g[0], a);
+            s = _mm512_fmadd_ps(_mm512_set1_ps(xr[5][j]), g[5], s);
+            a = _mm512_fmadd_ps(_mm512_set1_ps(xr[1][j]), g[1], a);
+            s = _mm512_fmadd_ps(_mm512_set1_ps(xr[6][j]), g[6], s);
+            a = _mm512_fmadd_ps(_mm512_set1_ps(xr[2][j]), g[2], a);
+            s = _mm512_fmadd_ps(_mm512_set1_ps(xr[7][j]), g[7], s);
+            a = _mm512_fmadd_ps(_mm512_set1_ps(xr[3][j]), g[3], a);
+            _mm512_storeu_ps(gw + (size_t)j * 16, _mm512_add_ps(a, s));
+        }
+    }
+    _mm512_storeu_ps(gb, gbAcc);
+    return loss;
+}
+#else
+static int has_avx512(void) { return 0; }
+#endif
+
+// Portable versions: the same arithmetic, one row at a time.
+static void times_narrow_portable(const float *x, int n, int d, const float *w16, float *z16) {
+    for (int i = 0; i < n; i++) {
+        float acc[16] = {0};
+        for (int j = 0; j < d; j++)
+            for (int c = 0; c < 16; c++) acc[c] += x[(size_t)i * d + j] * w16[(size_t)j * 16 + c];
+        memcpy(z16 + (size_t)i * 16, acc, sizeof acc);
+    }
+}
+
+static double softmax_xent_portable(const float *x, int n, int d, const int32_t *y, const float *w16,
+                                    const float *b16, int k, float *gw, float *gb) {
+    double loss = 0;
+    for (int i = 0; i < n; i++) {
+        float v[16];
+        times_narrow_portable(x + (size_t)i * d, 1, d, w16, v);
+        float top = -INFINITY, total = 0;
+        for (int c = 0; c < k; c++) { v[c] += b16[c]; top = v[c] > top ? v[c] : top; }
+        const float shiftedTarget = v[y[i]] - top;
+        for (int c = 0; c < k; c++) { v[c] = expf(v[c] - top); total += v[c]; }
+        loss += (double)(logf(total) - shiftedTarget);
+        for (int c = 0; c < k; c++) v[c] /= total;
+        v[y[i]] -= 1;
+        for (int c = 0; c < k; c++) gb[c] += v[c];
+        for (int j = 0; j < d; j++)
+            for (int c = 0; c < k; c++) gw[(size_t)j * 16 + c] += x[(size_t)i * d + j] * v[c];
+    }
+    return loss;
+}
+
+void ck_times_narrow(const float *x, int n, int d, const float *w16, float *z16) {
+#if defined(__x86_64__)
+    if (has_avx512()) { times_narrow_avx512(x, n, d, w16, z16); return; }
+#endif
+    times_narrow_portable(x, n, d, w16, z16);
+}
+
+double ck_softmax_cross_entropy(const float *x, int n, int d, const int32_t *y, const float *w16,
+                                const float *b16, int k, float *gradW16, float *gradB16) {
+#if defined(__x86_64__)
+    if (has_avx512()) return softmax_xent_avx512(x, n, d, y, w16, b16, k, gradW16, gradB16);
+#endif
+    return softmax_xent_portable(x, n, d, y, w16, b16, k, gradW16, gradB16);
+}

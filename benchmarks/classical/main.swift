@@ -1,0 +1,147 @@
+// Benchmark of the classical models: logistic-regression fit, k-NN (k = 5) prediction, k-means
+// (K = 256 on 20,000 images, 50 iterations) and the two bag-of-visual-words pipelines, with their
+// accuracies. Writes `task,unit,value`; benchmarks/reference/sklearn_reference.py writes the same
+// task names for scikit-learn, and `make compare` puts the two side by side.
+import ArgumentParser
+import BagOfWords
+import Classifiers
+import Datasets
+import Foundation
+import Tensors
+
+// MARK: - Constants of the benchmark (the reference script uses the same)
+
+let mnistSplitSeed: UInt64 = 0
+let mnistTestCount = 1_000
+let kmeansPoints = 20_000
+let kmeansClusters = 256
+let kmeansIterations = 50
+let fashionBagOfWordsTrain = 10_000
+
+struct BenchClassical: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cvd-bench-classical",
+        abstract: "Time and score the classical models; write a CSV of task,unit,value.")
+
+    @Option(help: "Data: fashion (Fashion-MNIST 60k/10k) or mnist5k (embedded digits, 4,000/1,000 stratified, seed 0).")
+    var data: String = "fashion"
+
+    @Option(help: "Output CSV file.")
+    var out: String = "results/bench/classical-suite.csv"
+
+    @Option(help: "Comma-separated tasks: logreg, knn, kmeans, bovw-hist, bovw-triangle (default: all that apply).")
+    var tasks: String = "logreg,knn,kmeans,bovw-hist,bovw-triangle"
+
+    @Option(help: "Folder of the embedded MNIST-5k IDX files.")
+    var mnistFolder: String = "data/mnist5k"
+
+    @Option(help: "Folder of the Fashion-MNIST IDX files.")
+    var fashionFolder: String = "/usr/share/datasets/fashion-mnist"
+
+    func run() throws {
+        log("BLAS: \(BLAS.description); threads: \(Parallel.threadCount)")
+        let (train, test) = try loadData()
+        log("\(data): \(train.count) train, \(test.count) test, \(train.featureCount) features")
+        let wanted = Set(tasks.split(separator: ",").map { String($0) })
+        var rows: [(String, String, Double)] = []
+        func record(_ task: String, _ unit: String, _ value: Double) {
+            rows.append((task, unit, value))
+            log(String(format: "%@,%@,%.4f", task, unit, value))
+        }
+        let classes = train.classCount
+
+        if wanted.contains("probe") {
+            let obj = LogisticObjective(x: train.features, y: train.labels, classCount: classes, c: 1)
+            var theta = [Float](repeating: 0.001, count: obj.parameterCount)
+            for _ in 0..<3 { let t = Stopwatch(); _ = obj.evaluate(theta); log("evaluate \(t.seconds)") }
+            let w = Matrix(rows: 784, cols: 10, repeating: 0.01)
+            for _ in 0..<3 { let t = Stopwatch(); _ = train.features.matmul(w); log("XW \(t.seconds)") }
+            let g = Matrix(rows: train.count, cols: 10, repeating: 0.01)
+            for _ in 0..<3 { let t = Stopwatch(); _ = train.features.matmul(g, transposeSelf: true); log("XtG \(t.seconds)") }
+            theta[0] = 0
+        }
+        if wanted.contains("logreg") {
+            var model = try LogisticRegression(c: 1)
+            let t = Stopwatch()
+            try model.fit(train.features, train.labels, classCount: classes)
+            record("logreg_fit_\(data)", "seconds", t.seconds)
+            record("logreg_accuracy_\(data)", "accuracy", try model.score(test.features, test.labels))
+            log("  iterations \(model.iterations), final loss \(model.lossHistory.last ?? .nan)")
+        }
+        if wanted.contains("knn") {
+            var model = try KNearestNeighbors(k: 5)
+            try model.fit(train.features, train.labels, classCount: classes)
+            let t = Stopwatch()
+            let predicted = try model.predict(test.features)
+            let seconds = t.seconds
+            record("knn5_predict_\(data)", "seconds", seconds)
+            record("knn5_predict_throughput_\(data)", "images_per_s", Double(test.count) / seconds)
+            record("knn5_accuracy_\(data)", "accuracy", accuracy(predicted: predicted, actual: test.labels))
+            log("  exact 8-bit kernel: \(model.usesEightBitKernel)")
+        }
+        if wanted.contains("kmeans") && data == "fashion" {
+            let points = train.features.rows(0..<min(kmeansPoints, train.count))
+            let kmeans = try KMeans(clusterCount: kmeansClusters, maxIterations: kmeansIterations, tolerance: 0, seed: 0)
+            let t = Stopwatch()
+            let result = try kmeans.fit(points)
+            let seconds = t.seconds
+            record("kmeans_fit", "seconds", seconds)
+            record("kmeans_iteration", "seconds", seconds / Double(result.iterations))
+            record("kmeans_inertia", "inertia", result.inertia)
+            log("  iterations \(result.iterations)")
+        }
+        for (task, encoding) in [("bovw-hist", VisualWordEncoding.hard), ("bovw-triangle", .triangle)] where wanted.contains(task) {
+            let fitSet = data == "fashion" ? train.subset(Array(0..<min(fashionBagOfWordsTrain, train.count))) : train
+            var model = try bagOfWords(encoding, train.imageShape)
+            let t = Stopwatch()
+            try model.fit(fitSet.features, fitSet.labels, classCount: classes)
+            let fitSeconds = t.seconds
+            let t2 = Stopwatch()
+            let predicted = try model.predict(test.features)
+            let name = task.replacingOccurrences(of: "-", with: "_")
+            record("\(name)_fit_\(data)", "seconds", fitSeconds)
+            record("\(name)_predict_\(data)", "seconds", t2.seconds)
+            record("\(name)_accuracy_\(data)", "accuracy", accuracy(predicted: predicted, actual: test.labels))
+        }
+        let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(formatValue($0.2))" }.joined(separator: "\n") + "\n"
+        try writeFileAtomically(csv, to: out)
+        print(csv, terminator: "")
+    }
+
+    /// The two pipelines of the digits table: the lecture's hard histogram, and Coates & Ng's
+    /// whitened triangle code pooled over quadrants.
+    func bagOfWords(_ encoding: VisualWordEncoding, _ shape: ImageShape?) throws -> BagOfVisualWords {
+        let s = shape ?? ImageShape(channels: 1, height: 28, width: 28)
+        switch encoding {
+        case .hard:
+            return try BagOfVisualWords(imageHeight: s.height, imageWidth: s.width, channels: s.channels,
+                                        encoding: .hard, poolingGrids: [1, 2], name: "bovw-hist")
+        case .triangle:
+            return try BagOfVisualWords(imageHeight: s.height, imageWidth: s.width, channels: s.channels,
+                                        encoding: .triangle, poolingGrids: [2], name: "bovw-triangle")
+        }
+    }
+
+    func loadData() throws -> (train: Dataset, test: Dataset) {
+        switch data {
+        case "mnist5k":
+            let all = try loadIDX(images: mnistFolder + "/mnist5k-images-idx3-ubyte.gz",
+                                  labels: mnistFolder + "/mnist5k-labels-idx1-ubyte.gz", name: "mnist5k")
+            return try stratifiedSplit(all, testCount: mnistTestCount, seed: mnistSplitSeed)
+        case "fashion":
+            return try loadIDXFolder(fashionFolder)
+        default:
+            throw ValidationError("--data must be fashion or mnist5k, not \(data)")
+        }
+    }
+}
+
+func formatValue(_ v: Double) -> String {
+    v.magnitude >= 1e6 ? String(format: "%.6g", v) : String(format: "%.4f", v)
+}
+
+func log(_ message: String) {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
+
+BenchClassical.main()
