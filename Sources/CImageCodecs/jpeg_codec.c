@@ -29,7 +29,9 @@ static void cic_jpeg_fail(j_common_ptr codec, int status) {
 static void cic_jpeg_on_error_exit(j_common_ptr codec) {
     int code = codec->err->msg_code;
     int status = CIC_ERR_CORRUPT;
-    if (code == JERR_IMAGE_TOO_BIG) status = CIC_ERR_TOO_LARGE;
+    // Sides above 65,500 pixels are libjpeg's own limit, reported before the dimensions reach
+    // us: unsupported, with libjpeg's sentence, rather than a size-limit error without sizes.
+    if (code == JERR_IMAGE_TOO_BIG) status = CIC_ERR_UNSUPPORTED;
     else if (code == JERR_INPUT_EMPTY || code == JERR_INPUT_EOF) status = CIC_ERR_TRUNCATED;
     cic_jpeg_fail(codec, status);
 }

@@ -114,6 +114,17 @@ final class BadInputTests: XCTestCase {
                                         limit: ImageLimits.maxPixels))
     }
 
+    func testJPEGSideBeyondLibjpegsLimitIsUnsupported() throws {
+        var bytes = try fixtureBytes("rgb_baseline.jpg")
+        guard let sof = (0..<bytes.count - 1).first(where: { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC0 }) else {
+            return XCTFail("no SOF0 marker in the fixture")
+        }
+        bytes.replaceSubrange(sof + 5..<sof + 9, with: [0x00, 0x10, 0xFF, 0xFF])  // 65,535 wide, 16 high
+        assertThrowsImageIOError(naming: "wide.jpg", containing: ["unsupported JPEG image", "65500"]) {
+            try decodeJPEG(bytes, name: "wide.jpg")
+        }
+    }
+
     func testHugePPMHeaderThrowsAtOnce() {
         let bytes = Array("P6\n100000 100000\n255\n".utf8) + [1, 2, 3]
         guard let error = imageIOError({ try decodePNM(bytes, name: "huge.ppm") }) else { return }
