@@ -10,6 +10,9 @@ let languageMode: [SwiftLanguageMode] = [.v5]
 // Bounds checks stay on in debug builds; release builds (everything that trains) drop them.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let experimentDependencies: [Target.Dependency] = [
+    "Tensors", "ImageIO", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", "Experiments", argumentParser,
+]
 
 let package = Package(
     name: "ClassicalVsDeep",
@@ -33,17 +36,27 @@ let package = Package(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
         ),
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
 
         // MARK: - Library modules
         .target(name: "Tensors", dependencies: ["CTensorKernels"], swiftSettings: optimized),
         .target(name: "ImageIO", dependencies: ["Tensors", "CImageCodecs"], swiftSettings: optimized),
-        .target(name: "Datasets", dependencies: ["Tensors", "ImageIO"], swiftSettings: optimized),
-        .target(name: "Classifiers", dependencies: ["Tensors"], swiftSettings: optimized),
-        // (BagOfWords target goes here)
-        // (NeuralNetworks target goes here)
+        .target(name: "Datasets", dependencies: ["Tensors", "ImageIO", "CZlib"], swiftSettings: optimized),
+        .target(name: "Classifiers", dependencies: ["Tensors", "CClassicalKernels"], swiftSettings: optimized),
+        .target(name: "Plots", dependencies: ["Tensors", "ImageIO"], swiftSettings: optimized),
+        .target(name: "Experiments", dependencies: ["Tensors", "ImageIO", "Datasets", "Classifiers", "NeuralNetworks", "Plots", argumentParser],
+                swiftSettings: optimized),
+        .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"], swiftSettings: optimized),
+        .target(name: "CClassicalKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "NeuralNetworks", dependencies: ["Tensors", "Classifiers", "CNeuralKernels"], swiftSettings: optimized),
         // (benchmark executables of the classical and neural modules go here)
+        .executableTarget(name: "cvd-bench-neural", dependencies: ["Tensors", "Datasets", "Classifiers", "NeuralNetworks", argumentParser], path: "benchmarks/neural", swiftSettings: optimized),
+        .executableTarget(name: "cvd-bench-classical", dependencies: ["Tensors", "Datasets", "Classifiers", "BagOfWords", argumentParser], path: "benchmarks/classical", swiftSettings: optimized),
 
         // MARK: - Executables
+        // One executable per experiment (experiments/<name>/main.swift states its constants).
+        .executableTarget(name: "toy2d", dependencies: experimentDependencies, path: "experiments/toy2d", swiftSettings: optimized),
         .executableTarget(name: "cvd-bench", dependencies: ["Tensors", argumentParser], path: "benchmarks/gemm",
                           swiftSettings: optimized),
 
@@ -52,8 +65,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Tensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["Fixtures"]),
-        // (BagOfWordsTests target goes here)
-        // (NeuralNetworksTests target goes here)
+        .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors"]),
+        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers"]),
     ],
     swiftLanguageModes: languageMode
 )

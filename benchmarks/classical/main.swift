@@ -32,6 +32,21 @@ struct BenchClassical: ParsableCommand {
     @Option(help: "Comma-separated tasks: logreg, knn, kmeans, bovw-hist, bovw-triangle (default: all that apply).")
     var tasks: String = "logreg,knn,kmeans,bovw-hist,bovw-triangle"
 
+    @Option(help: "Bag of words: C of the logistic regression on the pooled features (default: each pipeline's own).")
+    var bovwC: Double?
+
+    @Option(help: "Bag of words: ZCA epsilon of the triangle pipeline (0 turns whitening off).")
+    var zcaEpsilon: Float?
+
+    @Option(help: "Bag of words: contrast-normalization epsilon.")
+    var contrastEpsilon: Float?
+
+    @Option(help: "Bag of words: pooling grids, e.g. 1,2.")
+    var grids: String?
+
+    @Option(help: "Bag of words: random patches for the codebook.")
+    var patches: Int?
+
     @Option(help: "Folder of the embedded MNIST-5k IDX files.")
     var mnistFolder: String = "data/mnist5k"
 
@@ -112,14 +127,19 @@ struct BenchClassical: ParsableCommand {
     /// whitened triangle code pooled over quadrants.
     func bagOfWords(_ encoding: VisualWordEncoding, _ shape: ImageShape?) throws -> BagOfVisualWords {
         let s = shape ?? ImageShape(channels: 1, height: 28, width: 28)
-        switch encoding {
-        case .hard:
-            return try BagOfVisualWords(imageHeight: s.height, imageWidth: s.width, channels: s.channels,
-                                        encoding: .hard, poolingGrids: [1, 2], name: "bovw-hist")
-        case .triangle:
-            return try BagOfVisualWords(imageHeight: s.height, imageWidth: s.width, channels: s.channels,
-                                        encoding: .triangle, poolingGrids: [2], name: "bovw-triangle")
-        }
+        var preset = encoding == .hard ? BagOfWordsPreset.histogram : BagOfWordsPreset.triangle
+        if let c = bovwC { preset.c = c }
+        if let e = zcaEpsilon { preset.whiteningEpsilon = e > 0 ? e : nil }
+        if let e = contrastEpsilon { preset.contrastEpsilon = e }
+        if let g = grids { preset.poolingGrids = g.split(separator: ",").compactMap { Int($0) } }
+        if let p = patches { preset.patchCount = p }
+        log("  \(preset)")
+        return try BagOfVisualWords(imageHeight: s.height, imageWidth: s.width, channels: s.channels,
+                                    patchCount: preset.patchCount, contrastEpsilon: preset.contrastEpsilon,
+                                    whiteningEpsilon: preset.whiteningEpsilon, encoding: encoding,
+                                    poolingGrids: preset.poolingGrids,
+                                    classifier: try LogisticRegression(c: preset.c, standardize: true),
+                                    name: encoding == .hard ? "bovw-hist" : "bovw-triangle")
     }
 
     func loadData() throws -> (train: Dataset, test: Dataset) {
@@ -133,6 +153,21 @@ struct BenchClassical: ParsableCommand {
         default:
             throw ValidationError("--data must be fashion or mnist5k, not \(data)")
         }
+    }
+}
+
+/// The hyperparameters of the digits table's two pipelines: the lecture's hard histogram, and
+/// Coates & Ng's whitened triangle code pooled over quadrants.
+struct BagOfWordsPreset: CustomStringConvertible {
+    var patchCount = 100_000
+    var contrastEpsilon: Float = 0.01
+    var whiteningEpsilon: Float? = 0.1
+    var poolingGrids = [2]
+    var c = 1.0
+    static let histogram = BagOfWordsPreset(whiteningEpsilon: nil, poolingGrids: [1, 2])
+    static let triangle = BagOfWordsPreset()
+    var description: String {
+        "patches \(patchCount), contrast ε \(contrastEpsilon), ZCA ε \(whiteningEpsilon.map { "\($0)" } ?? "off"), grids \(poolingGrids), C \(c)"
     }
 }
 

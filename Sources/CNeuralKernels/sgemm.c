@@ -1,0 +1,165 @@
+// Cache-blocked SGEMM (Goto's scheme): B is packed in KC×NR micro-panels that stay in L1, A in
+// MR×KC micro-panels from L2, and a 12×32 AVX-512 micro-kernel keeps 24 accumulators in registers.
+// Each element of C is accumulated over K in the same order whatever the caller's threading.
+#include "neural_kernels.h"
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+enum { MR = 10, NR = 32, KC = 192, MC = 100, NC = 1024 };
+
+static int cpu_avx512 = -1;
+
+static int detect_avx512(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+int nk_uses_avx512(void) {
+    if (cpu_avx512 < 0) cpu_avx512 = detect_avx512();
+    return cpu_avx512;
+}
+
+// Ap: panels of MR rows; element (r, k) of panel p at Ap[p*MR*kc + k*MR + r]; rows past M are 0.
+static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, int kc, float *Ap) {
+    for (int p = 0; p < mc; p += MR) {
+        int rows = mc - p < MR ? mc - p : MR;
+        float *dst = Ap + (size_t)p * kc;
+        if (!transA) {
+            for (int r = 0; r < rows; r++) {
+                const float *src = A + (size_t)(i0 + p + r) * lda + k0;
+                for (int k = 0; k < kc; k++) dst[k * MR + r] = src[k];
+            }
+        } else {
+            for (int k = 0; k < kc; k++) {
+                const float *src = A + (size_t)(k0 + k) * lda + i0 + p;
+                for (int r = 0; r < rows; r++) dst[k * MR + r] = src[r];
+            }
+        }
+        for (int r = rows; r < MR; r++)
+            for (int k = 0; k < kc; k++) dst[k * MR + r] = 0;
+    }
+}
+
+// Bp: panels of NR columns; element (k, c) of panel q at Bp[q*NR*kc + k*NR + c]; columns past N are 0.
+static void pack_b(int transB, const float *B, int ldb, int k0, int kc, int j0, int nc, float *Bp) {
+    for (int q = 0; q < nc; q += NR) {
+        int cols = nc - q < NR ? nc - q : NR;
+        float *dst = Bp + (size_t)q * kc;
+        if (!transB) {
+            for (int k = 0; k < kc; k++) {
+                const float *src = B + (size_t)(k0 + k) * ldb + j0 + q;
+                float *d = dst + k * NR;
+                memcpy(d, src, sizeof(float) * cols);
+                for (int c = cols; c < NR; c++) d[c] = 0;
+            }
+        } else {
+            for (int c = 0; c < cols; c++) {
+                const float *src = B + (size_t)(j0 + q + c) * ldb + k0;
+                for (int k = 0; k < kc; k++) dst[k * NR + c] = src[k];
+            }
+            for (int c = cols; c < NR; c++)
+                for (int k = 0; k < kc; k++) dst[k * NR + c] = 0;
+        }
+    }
+}
+
+// C[mr×nr] += Ap-panel · B-panel over kc; row k of the B panel starts at Bp + k·bstride (NR when
+// packed, the row length of B when read in place), and only its first nr columns are read.
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static void kernel_avx512(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr) {
+    __m512 c0[MR], c1[MR];
+    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
+    for (int r = 0; r < MR; r++) { c0[r] = _mm512_setzero_ps(); c1[r] = _mm512_setzero_ps(); }
+    for (int k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, Bp), b1 = _mm512_maskz_loadu_ps(m1, Bp + 16);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < MR; r++) {
+            __m512 a = _mm512_set1_ps(Ap[r]);
+            c0[r] = _mm512_fmadd_ps(a, b0, c0[r]);
+            c1[r] = _mm512_fmadd_ps(a, b1, c1[r]);
+        }
+        Ap += MR;
+        Bp += bstride;
+    }
+    if (nr == NR) {
+        for (int r = 0; r < mr; r++) {
+            float *row = C + (size_t)r * ldc;
+            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), c0[r]));
+            _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), c1[r]));
+        }
+    } else {
+        for (int r = 0; r < mr; r++) {
+            float *row = C + (size_t)r * ldc;
+            _mm512_mask_storeu_ps(row, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, row), c0[r]));
+            _mm512_mask_storeu_ps(row + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, row + 16), c1[r]));
+        }
+    }
+}
+#endif
+
+static void kernel_portable(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr) {
+    float acc[MR][NR];
+    memset(acc, 0, sizeof acc);
+    for (int k = 0; k < kc; k++) {
+        for (int r = 0; r < MR; r++) {
+            float a = Ap[r];
+            for (int c = 0; c < nr; c++) acc[r][c] += a * Bp[c];
+        }
+        Ap += MR;
+        Bp += bstride;
+    }
+    for (int r = 0; r < mr; r++)
+        for (int c = 0; c < nr; c++) C[(size_t)r * ldc + c] += acc[r][c];
+}
+
+void nk_sgemm(int transA, int transB, int M, int N, int K,
+              const float *A, int lda, const float *B, int ldb,
+              float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    for (int i = 0; i < M; i++) {
+        float *row = C + (size_t)i * ldc;
+        if (beta == 0) memset(row, 0, sizeof(float) * N);
+        else if (beta != 1) for (int j = 0; j < N; j++) row[j] *= beta;
+    }
+    if (K <= 0) return;
+    int avx = nk_uses_avx512();
+    // Per-thread packing buffers, grown on demand and kept for the thread's lifetime.
+    static __thread float *apack = NULL, *bpack = NULL;
+    if (!apack) apack = aligned_alloc(64, sizeof(float) * MC * KC);
+    if (!bpack) bpack = aligned_alloc(64, sizeof(float) * (NC + NR) * KC);
+    for (int jc = 0; jc < N; jc += NC) {
+        int nc = N - jc < NC ? N - jc : NC;
+        for (int pc = 0; pc < K; pc += KC) {
+            int kc = K - pc < KC ? K - pc : KC;
+            // A row-major B is read in place (its rows are contiguous); a transposed one is packed.
+            int direct = !transB && avx && ldb <= 1024;
+            if (!direct) pack_b(transB, B, ldb, pc, kc, jc, nc, bpack);
+            for (int ic = 0; ic < M; ic += MC) {
+                int mc = M - ic < MC ? M - ic : MC;
+                pack_a(transA, A, lda, ic, mc, pc, kc, apack);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    int nr = nc - jr < NR ? nc - jr : NR;
+                    const float *bp = direct ? B + (size_t)pc * ldb + jc + jr : bpack + (size_t)jr * kc;
+                    int bstride = direct ? ldb : NR;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = mc - ir < MR ? mc - ir : MR;
+                        float *c = C + (size_t)(ic + ir) * ldc + jc + jr;
+#if defined(__x86_64__)
+                        if (avx) { kernel_avx512(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr); continue; }
+#endif
+                        kernel_portable(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr);
+                    }
+                }
+            }
+        }
+    }
+}

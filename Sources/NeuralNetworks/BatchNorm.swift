@@ -1,0 +1,156 @@
+// Batch normalization (Ioffe & Szegedy 2015), the lectures' normalization formula
+// x̂ = (x − μ_j) / √(σ_j² + ε), followed by a learned scale and shift: y = γ·x̂ + β.
+//   x: N × D (one statistic per feature) or N × C × H × W (one per channel, over N·H·W values).
+// Training uses the batch's mean and (biased) variance and updates running estimates
+// (momentum 0.1, unbiased variance, as PyTorch); inference uses the running estimates.
+import Foundation
+import Tensors
+
+public final class BatchNorm: Layer {
+    public let epsilon: Float
+    public let momentum: Float
+    public private(set) var gamma: Parameter!
+    public private(set) var beta: Parameter!
+    public private(set) var runningMean: Parameter!
+    public private(set) var runningVariance: Parameter!
+
+    private var channels = 0, spatial = 1
+    private let normalized = FloatBuffer()   // x̂ of the last training pass
+    private var inverseStd: [Float] = []
+    private var lastWasTraining = false
+
+    public init(epsilon: Float = 1e-5, momentum: Float = 0.1) {
+        self.epsilon = epsilon
+        self.momentum = momentum
+        super.init()
+    }
+
+    public override var label: String { "BatchNorm" }
+
+    public override func outputShape(for s: [Int]) throws -> [Int] {
+        guard s.count == 1 || s.count == 3 else {
+            throw NeuralNetworkError.shapeMismatch(layer: label, reason: "needs D features or C×H×W images per sample, gets \(shapeText(s))")
+        }
+        return s
+    }
+
+    public override func didBuild() {
+        channels = inputShape[0]
+        spatial = inputShape.count == 3 ? inputShape[1] * inputShape[2] : 1
+        gamma = Parameter(name: "weight", shape: [channels], fill: 1)
+        beta = Parameter(name: "bias", shape: [channels])
+        runningMean = Parameter(name: "running_mean", shape: [channels], isTrainable: false)
+        runningVariance = Parameter(name: "running_var", shape: [channels], isTrainable: false, fill: 1)
+        inverseStd = [Float](repeating: 1, count: channels)
+    }
+
+    public override var parameters: [Parameter] { isBuilt ? [gamma, beta, runningMean, runningVariance] : [] }
+    public override var weightShapeText: String? { isBuilt ? "\(channels)" : nil }
+    public override var multiplyAdds: Int { outputCount }
+
+    public override func initialize(using rng: inout Xoshiro256) {
+        gamma.value.update(repeating: 1, count: channels)
+        beta.value.update(repeating: 0, count: channels)
+        runningMean.value.update(repeating: 0, count: channels)
+        runningVariance.value.update(repeating: 1, count: channels)
+    }
+
+    public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
+        let count = n * outputCount
+        let y = output.reserve(count)
+        let c = channels, s = spatial, eps = epsilon, mom = momentum
+        let g = gamma.value, b = beta.value, rm = runningMean.value, rv = runningVariance.value
+        lastWasTraining = training
+        if !training {
+            parallelElements(c, grain: 1) { chans in
+                for ch in chans {
+                    let inv = 1 / (rv[ch] + eps).squareRoot()
+                    for i in 0..<n {
+                        let base = (i * c + ch) * s
+                        for p in 0..<s { y[base + p] = g[ch] * (x[base + p] - rm[ch]) * inv + b[ch] }
+                    }
+                }
+            }
+            return UnsafePointer(y)
+        }
+        let xh = normalized.reserve(count)
+        let m = Double(n * s)
+        inverseStd.withUnsafeMutableBufferPointer { invStd in
+            let invStd = invStd.baseAddress!
+            parallelElements(c, grain: 1) { chans in
+                for ch in chans {
+                    var sum = 0.0
+                    for i in 0..<n { let base = (i * c + ch) * s; for p in 0..<s { sum += Double(x[base + p]) } }
+                    let mean = sum / m
+                    var sq = 0.0
+                    for i in 0..<n {
+                        let base = (i * c + ch) * s
+                        for p in 0..<s { let d = Double(x[base + p]) - mean; sq += d * d }
+                    }
+                    let variance = sq / m
+                    let inv = Float(1 / (variance + Double(eps)).squareRoot())
+                    invStd[ch] = inv
+                    let mu = Float(mean)
+                    for i in 0..<n {
+                        let base = (i * c + ch) * s
+                        for p in 0..<s {
+                            let v = (x[base + p] - mu) * inv
+                            xh[base + p] = v
+                            y[base + p] = g[ch] * v + b[ch]
+                        }
+                    }
+                    rm[ch] = (1 - mom) * rm[ch] + mom * mu
+                    let unbiased = m > 1 ? variance * m / (m - 1) : variance
+                    rv[ch] = (1 - mom) * rv[ch] + mom * Float(unbiased)
+                }
+            }
+        }
+        return UnsafePointer(y)
+    }
+
+    // dγ = Σ dy·x̂, dβ = Σ dy, dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)) over each channel's N·H·W values.
+    public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
+        let c = channels, s = spatial
+        let g = gamma.value, dg = gamma.gradient, db = beta.gradient
+        if !lastWasTraining {
+            // Inference statistics are constants: the layer is an affine map.
+            let x = input!, rm = runningMean.value, rv = runningVariance.value, eps = epsilon
+            for ch in 0..<c {
+                let inv = 1 / (rv[ch] + eps).squareRoot()
+                var sg = 0.0, sb = 0.0
+                for i in 0..<n {
+                    let base = (i * c + ch) * s
+                    for p in 0..<s {
+                        sb += Double(dy[base + p]); sg += Double(dy[base + p] * (x[base + p] - rm[ch]) * inv)
+                        dx?[base + p] = dy[base + p] * g[ch] * inv
+                    }
+                }
+                dg[ch] = Float(sg); db[ch] = Float(sb)
+            }
+            return
+        }
+        let xh = normalized.pointer
+        let m = Double(n * s)
+        inverseStd.withUnsafeBufferPointer { invStd in
+            let invStd = invStd.baseAddress!
+            parallelElements(c, grain: 1) { chans in
+                for ch in chans {
+                    var sumDy = 0.0, sumDyXh = 0.0
+                    for i in 0..<n {
+                        let base = (i * c + ch) * s
+                        for p in 0..<s { sumDy += Double(dy[base + p]); sumDyXh += Double(dy[base + p] * xh[base + p]) }
+                    }
+                    dg[ch] = Float(sumDyXh)
+                    db[ch] = Float(sumDy)
+                    guard let dx else { continue }
+                    let meanDy = Float(sumDy / m), meanDyXh = Float(sumDyXh / m)
+                    let k = g[ch] * invStd[ch]
+                    for i in 0..<n {
+                        let base = (i * c + ch) * s
+                        for p in 0..<s { dx[base + p] = k * (dy[base + p] - meanDy - xh[base + p] * meanDyXh) }
+                    }
+                }
+            }
+        }
+    }
+}

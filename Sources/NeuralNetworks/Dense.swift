@@ -1,0 +1,97 @@
+// Dense (fully connected, "Linear") layer: y = x·Wᵀ + b over the whole batch with one GEMM.
+//   x: N × D_in, W: D_out × D_in (PyTorch's layout), b: D_out, y: N × D_out.
+import Tensors
+
+/// A fully connected layer. Its input must be a vector per sample: put `Flatten()` before it.
+public final class Dense: Layer {
+    /// Number of outputs per sample.
+    public let outputs: Int
+    /// The expected number of inputs, checked at build when given.
+    public let expectedInputs: Int?
+    /// How the weights are initialized.
+    public let initialization: WeightInitialization
+    public private(set) var weight: Parameter!
+    public private(set) var bias: Parameter!
+
+    /// - Parameters:
+    ///   - inputs: inputs per sample; inferred from the previous layer when nil.
+    ///   - outputs: outputs per sample (≥ 1).
+    ///   - initialization: `.he` (default, for ReLU) or `.xavier` (for sigmoid/tanh).
+    public init(inputs: Int? = nil, outputs: Int, initialization: WeightInitialization = .he) {
+        self.outputs = outputs
+        self.expectedInputs = inputs
+        self.initialization = initialization
+        super.init()
+    }
+
+    public override var label: String {
+        isBuilt ? "Linear (\(inputCount) -> \(outputs))" : "Linear (-> \(outputs))"
+    }
+
+    public override func outputShape(for inputShape: [Int]) throws -> [Int] {
+        guard outputs >= 1 else { throw NeuralNetworkError.invalidOption(name: "Dense outputs", reason: "must be at least 1, got \(outputs)") }
+        guard inputShape.count == 1 else {
+            throw NeuralNetworkError.shapeMismatch(layer: label, reason: "needs one vector per sample but gets \(shapeText(inputShape)); put Flatten() before it")
+        }
+        if let expected = expectedInputs, expected != inputShape[0] {
+            throw NeuralNetworkError.shapeMismatch(layer: label, reason: "was declared with \(expected) inputs but gets \(inputShape[0])")
+        }
+        return [outputs]
+    }
+
+    public override func didBuild() {
+        weight = Parameter(name: "weight", shape: [outputs, inputCount], decays: true)
+        bias = Parameter(name: "bias", shape: [outputs])
+    }
+
+    public override var parameters: [Parameter] { isBuilt ? [weight, bias] : [] }
+    /// The lecture's table writes a linear layer's weight as in×out.
+    public override var weightShapeText: String? { isBuilt ? "\(inputCount)×\(outputs)" : nil }
+    public override var multiplyAdds: Int { inputCount * outputs }
+
+    public override func initialize(using rng: inout Xoshiro256) {
+        initialization.fill(weight.value, count: weight.count, fanIn: inputCount, fanOut: outputs, rng: &rng)
+        bias.value.update(repeating: 0, count: outputs)
+    }
+
+    // y[N×out] = x[N×in]·Wᵀ + b
+    public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
+        let y = output.reserve(n * outputs)
+        let d = inputCount, o = outputs
+        let b = bias.value
+        // Start from the bias in every row, then accumulate the product on top (beta = 1).
+        parallelElements(n, grain: max(1, 65_536 / o)) { rows in
+            for i in rows { (y + i * o).update(from: b, count: o) }
+        }
+        Kernels.sgemm(transA: false, transB: true, m: n, n: o, k: d, a: x, lda: d, b: weight.value, ldb: d, beta: 1, c: y, ldc: o)
+        return UnsafePointer(y)
+    }
+
+    // dW[out×in] = dyᵀ·x, db = Σ_n dy, dx[N×in] = dy·W
+    public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
+        let d = inputCount, o = outputs
+        Kernels.sgemm(transA: true, transB: false, m: o, n: d, k: n, a: dy, lda: o, b: input!, ldb: d, beta: 0, c: weight.gradient, ldc: d)
+        let db = bias.gradient
+        for j in 0..<o { db[j] = 0 }
+        for i in 0..<n {
+            let row = dy + i * o
+            for j in 0..<o { db[j] += row[j] }
+        }
+        if let dx {
+            Kernels.sgemm(transA: false, transB: false, m: n, n: d, k: o, a: dy, lda: o, b: weight.value, ldb: d, beta: 0, c: dx, ldc: d)
+        }
+    }
+}
+
+/// Flattens each sample to a vector (C×H×W → C·H·W, in that order, as PyTorch's `flatten`).
+public final class Flatten: Layer {
+    public override init() { super.init() }
+    public override var label: String { "Flatten" }
+    public override func outputShape(for inputShape: [Int]) throws -> [Int] { [inputShape.reduce(1, *)] }
+    // Row-major N×C×H×W is already N × (C·H·W): both passes hand the memory through unchanged.
+    public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> { x }
+    public override var passesGradientThrough: Bool { true }
+    public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
+        dx?.update(from: dy, count: n * inputCount)
+    }
+}

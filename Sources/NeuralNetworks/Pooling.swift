@@ -1,0 +1,134 @@
+// Max and average pooling over K×K windows with stride S (no padding), per sample and channel.
+//   x: N × C × H × W → y: N × C × OH × OW, OH = (H − K) / S + 1.
+import Tensors
+
+/// Shared geometry of the pooling layers.
+public class Pool2D: Layer {
+    public let kernelSize: Int
+    public let stride: Int
+    var c = 0, h = 0, w = 0, oh = 0, ow = 0
+
+    init(window kernelSize: Int, stride: Int?) {
+        self.kernelSize = kernelSize
+        self.stride = stride ?? kernelSize
+        super.init()
+    }
+
+    public override func outputShape(for s: [Int]) throws -> [Int] {
+        guard kernelSize >= 1, stride >= 1 else {
+            throw NeuralNetworkError.invalidOption(name: "\(label) options", reason: "kernel size and stride must be at least 1, got \(kernelSize) and \(stride)")
+        }
+        guard s.count == 3 else {
+            throw NeuralNetworkError.shapeMismatch(layer: label, reason: "needs C×H×W images per sample, gets \(shapeText(s))")
+        }
+        guard s[1] >= kernelSize, s[2] >= kernelSize else {
+            throw NeuralNetworkError.shapeMismatch(layer: label, reason: "a \(kernelSize)×\(kernelSize) window does not fit a \(s[1])×\(s[2]) input")
+        }
+        return [s[0], (s[1] - kernelSize) / stride + 1, (s[2] - kernelSize) / stride + 1]
+    }
+
+    public override func didBuild() {
+        c = inputShape[0]; h = inputShape[1]; w = inputShape[2]
+        oh = outputShape[1]; ow = outputShape[2]
+    }
+}
+
+/// Max pooling: each output is the largest value of its window; the gradient flows to that value
+/// (the first one on a tie).
+public final class MaxPool2D: Pool2D {
+    private let argmax = IndexBuffer()  // N·C·OH·OW indices within the input plane
+
+    /// - Parameters: kernelSize K; stride S (defaults to K: non-overlapping windows).
+    public init(kernelSize: Int = 2, stride: Int? = nil) { super.init(window: kernelSize, stride: stride) }
+
+    public override var label: String { "MaxPool(K=\(kernelSize), S=\(stride))" }
+
+    public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
+        let y = output.reserve(n * outputCount)
+        let arg = argmax.reserve(n * outputCount)
+        let k = kernelSize, s = stride, h = h, w = w, oh = oh, ow = ow
+        parallelElements(n * c, grain: max(1, 16_384 / (h * w))) { planes in
+            for q in planes {
+                let src = x + q * h * w, dst = y + q * oh * ow, idx = arg + q * oh * ow
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var best = -Float.infinity
+                        var at = (oy * s) * w + ox * s
+                        for ky in 0..<k {
+                            let rowStart = (oy * s + ky) * w + ox * s
+                            for kx in 0..<k where src[rowStart + kx] > best {
+                                best = src[rowStart + kx]
+                                at = rowStart + kx
+                            }
+                        }
+                        dst[oy * ow + ox] = best
+                        idx[oy * ow + ox] = Int32(at)
+                    }
+                }
+            }
+        }
+        return UnsafePointer(y)
+    }
+
+    public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
+        guard let dx else { return }
+        let arg = argmax.pointer, hw = h * w, ohw = oh * ow
+        parallelElements(n * c, grain: max(1, 16_384 / hw)) { planes in
+            for q in planes {
+                let dst = dx + q * hw, src = dy + q * ohw, idx = arg + q * ohw
+                dst.update(repeating: 0, count: hw)
+                for o in 0..<ohw { dst[Int(idx[o])] += src[o] }
+            }
+        }
+    }
+}
+
+/// Average pooling: each output is the mean of its window.
+public final class AvgPool2D: Pool2D {
+    public init(kernelSize: Int = 2, stride: Int? = nil) { super.init(window: kernelSize, stride: stride) }
+
+    public override var label: String { "AvgPool(K=\(kernelSize), S=\(stride))" }
+
+    public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
+        let y = output.reserve(n * outputCount)
+        let k = kernelSize, s = stride, h = h, w = w, oh = oh, ow = ow
+        let scale = 1 / Float(k * k)
+        parallelElements(n * c, grain: max(1, 16_384 / (h * w))) { planes in
+            for q in planes {
+                let src = x + q * h * w, dst = y + q * oh * ow
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var sum: Float = 0
+                        for ky in 0..<k {
+                            let row = src + (oy * s + ky) * w + ox * s
+                            for kx in 0..<k { sum += row[kx] }
+                        }
+                        dst[oy * ow + ox] = sum * scale
+                    }
+                }
+            }
+        }
+        return UnsafePointer(y)
+    }
+
+    public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
+        guard let dx else { return }
+        let k = kernelSize, s = stride, h = h, w = w, oh = oh, ow = ow
+        let scale = 1 / Float(k * k)
+        parallelElements(n * c, grain: max(1, 16_384 / (h * w))) { planes in
+            for q in planes {
+                let dst = dx + q * h * w, src = dy + q * oh * ow
+                dst.update(repeating: 0, count: h * w)
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let g = src[oy * ow + ox] * scale
+                        for ky in 0..<k {
+                            let row = dst + (oy * s + ky) * w + ox * s
+                            for kx in 0..<k { row[kx] += g }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+// Every layer's backward pass against central finite differences, for the input and the parameters.
+import NeuralNetworks
+import Tensors
+import XCTest
+
+final class LayerGradientTests: XCTestCase {
+    func testDense() throws {
+        let layer = Dense(outputs: 4)
+        try layer.build(inputShape: [5])
+        randomizeParameters(layer, seed: 1)
+        try checkLayerGradients(layer, input: randomTensor([3, 5], seed: 2))
+    }
+
+    func testConv2DPaddedStrideOne() throws {
+        let layer = Conv2D(outChannels: 3, kernelSize: 3, stride: 1, padding: 1)
+        try layer.build(inputShape: [2, 5, 5])
+        randomizeParameters(layer, seed: 3)
+        try checkLayerGradients(layer, input: randomTensor([2, 2, 5, 5], seed: 4))
+    }
+
+    func testConv2DStrideTwo() throws {
+        let layer = Conv2D(inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, padding: 1)
+        try layer.build(inputShape: [2, 6, 5])
+        randomizeParameters(layer, seed: 5)
+        try checkLayerGradients(layer, input: randomTensor([3, 2, 6, 5], seed: 6))
+    }
+
+    func testConv2DManySamplesSpanChunks() throws {
+        // 2×2 output pixels per sample: chunks of many samples, several chunks per batch.
+        let layer = Conv2D(outChannels: 2, kernelSize: 2, stride: 1, padding: 0)
+        try layer.build(inputShape: [1, 3, 3])
+        randomizeParameters(layer, seed: 7)
+        try checkLayerGradients(layer, input: randomTensor([300, 1, 3, 3], seed: 8), tolerance: Tolerance(absolute: 5e-3, relative: 2e-2))
+    }
+
+    func testMaxPool() throws {
+        let input = Tensor(shape: [2, 2, 4, 6], data: separatedValues(96, seed: 9))
+        try checkLayerGradients(MaxPool2D(kernelSize: 2), input: input)
+        let overlapping = Tensor(shape: [1, 1, 5, 5], data: separatedValues(25, seed: 10))
+        try checkLayerGradients(MaxPool2D(kernelSize: 3, stride: 2), input: overlapping)
+    }
+
+    func testAvgPool() throws {
+        try checkLayerGradients(AvgPool2D(kernelSize: 2), input: randomTensor([2, 3, 4, 4], seed: 11))
+        try checkLayerGradients(AvgPool2D(kernelSize: 3, stride: 1), input: randomTensor([1, 2, 4, 5], seed: 12))
+    }
+
+    func testFlatten() throws {
+        try checkLayerGradients(Flatten(), input: randomTensor([2, 3, 2, 2], seed: 13))
+    }
+
+    func testActivations() throws {
+        let input = Tensor(shape: [3, 8], data: separatedValues(24, gap: 0.1, seed: 14))
+        try checkLayerGradients(ReLU(), input: input)
+        try checkLayerGradients(LeakyReLU(0.1), input: input)
+        try checkLayerGradients(Sigmoid(), input: input)
+        try checkLayerGradients(Tanh(), input: input)
+    }
+
+    func testBatchNormOnFeaturesAndChannels() throws {
+        let dense = BatchNorm()
+        try dense.build(inputShape: [4])
+        randomizeParameters(dense, seed: 15)
+        try checkLayerGradients(dense, input: randomTensor([6, 4], seed: 16), step: 1e-2, tolerance: Tolerance(absolute: 5e-3, relative: 3e-2))
+        let conv = BatchNorm()
+        try conv.build(inputShape: [2, 3, 3])
+        randomizeParameters(conv, seed: 17)
+        try checkLayerGradients(conv, input: randomTensor([3, 2, 3, 3], seed: 18), step: 1e-2, tolerance: Tolerance(absolute: 5e-3, relative: 3e-2))
+        // Inference mode is an affine map with the running statistics.
+        try checkLayerGradients(conv, input: randomTensor([2, 2, 3, 3], seed: 19), training: false)
+    }
+
+    func testDropoutGradientFollowsItsMask() throws {
+        let layer = Dropout(0.5)
+        try layer.build(inputShape: [200])
+        var rng = Xoshiro256(seed: 1)
+        layer.initialize(using: &rng)
+        let x = Tensor(shape: [2, 200], data: separatedValues(400, seed: 20))
+        let y = try layer.forward(x, training: true)
+        let dy = randomTensor([2, 200], seed: 21)
+        let dx = try layer.backward(dy)
+        var dropped = 0
+        for i in 0..<x.count {
+            let scale = y.data[i] / x.data[i]  // 0 or 1/(1 − p) = 2
+            XCTAssertTrue(scale == 0 || abs(scale - 2) < 1e-5, "mask value \(scale)")
+            XCTAssertEqual(dx.data[i], dy.data[i] * scale, accuracy: 1e-6)
+            if scale == 0 { dropped += 1 }
+        }
+        XCTAssertTrue((120...280).contains(dropped), "dropped \(dropped) of 400 at p = 0.5")
+        // Inference: the identity, forward and backward.
+        XCTAssertEqual(try layer.forward(x, training: false), x)
+        XCTAssertEqual(try layer.backward(dy), dy)
+    }
+
+    func testWholeNetworkInputGradient() throws {
+        let model = try Sequential(inputShape: [1, 6, 6], [
+            Conv2D(outChannels: 2, kernelSize: 3, padding: 1), Tanh(), AvgPool2D(kernelSize: 2),
+            Flatten(), Dense(outputs: 3), Sigmoid(),
+        ])
+        model.initialize(seed: 3)
+        let x = randomTensor([2, 1, 6, 6], seed: 22)
+        var rng = Xoshiro256(seed: 5)
+        let r = (0..<6).map { _ in rng.uniform(-1, 1) }
+        _ = try model.forward(x, training: true)
+        let dx: [Float] = r.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: model.backward($0.baseAddress!, inputGradient: true)!, count: x.count)) }
+        var numeric = [Float]()
+        for i in 0..<x.count {
+            var p = x, m = x
+            p.data[i] += 1e-2
+            m.data[i] -= 1e-2
+            numeric.append(Float((projection(try model.forward(p), r) - projection(try model.forward(m), r)) / 2e-2))
+        }
+        assertClose(dx, numeric, absolute: 1e-3, relative: 2e-2, "network dL/dx")
+    }
+}

@@ -1,0 +1,190 @@
+// Benchmarks of the neural-network module: training throughput (images/s at batch 64) of LeNet-5
+// and MLP(784-100-10) on MNIST-shaped data, and optionally the MNIST-5k accuracies. Writes CSV
+// `task,unit,value`; the PyTorch reference script writes the same task names for `make compare`.
+import ArgumentParser
+import Classifiers
+import Datasets
+import Foundation
+import NeuralNetworks
+import Tensors
+
+struct BenchNeural: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cvd-bench-neural",
+        abstract: "Measure neural-network training speed (and optionally accuracy); write CSV task,unit,value.")
+
+    @Option(help: "Output CSV file.")
+    var out: String = "results/bench/neural.csv"
+
+    @Flag(help: "Fewer batches and repeats (for a quick look, not for the record).")
+    var quick = false
+
+    @Flag(help: "Also train MLP(100) and LeNet-5 on the MNIST-5k split (4,000 / 1,000, seed 0) and report test accuracy.")
+    var accuracy = false
+
+    @Flag(help: "Also train on Fashion-MNIST (60k / 10k) when it is installed.")
+    var fashion = false
+
+    // Constants of the measurements.
+    static let batchSize = 64
+    static let imageShape = [1, 28, 28]
+
+    @Flag(help: "Print where LeNet-5's training time goes, layer by layer, and exit.")
+    var profile = false
+
+    func run() throws {
+        log("BLAS: \(BLAS.description); threads: \(Parallel.threadCount)")
+        if profile { try profileLeNet(); return }
+        var rows: [(String, String, Double)] = []
+        let repeats = quick ? 2 : 5
+        let lenetImages = quick ? 64 * 30 : 64 * 120
+        let mlpImages = quick ? 64 * 300 : 64 * 1500
+        let lenet = try throughput(images: lenetImages, repeats: repeats) { try Models.lenet5(seed: 0) }
+        log(String(format: "lenet5_train: %.0f images/s", lenet))
+        rows.append(("lenet5_train", "images_per_s", lenet))
+        let mlp = try throughput(images: mlpImages, repeats: repeats) { try Models.mlp(inputs: 784, hidden: [100], outputs: 10, seed: 0) }
+        log(String(format: "mlp100_train: %.0f images/s", mlp))
+        rows.append(("mlp100_train", "images_per_s", mlp))
+
+        if accuracy {
+            let data = try loadMNIST5k()
+            let (train, test) = try stratifiedSplit(data, testCount: 1000, seed: 0)
+            for (task, classifier) in [("mnist5k_mlp100", DigitsConfiguration.mlp), ("mnist5k_lenet5", DigitsConfiguration.lenet5)] {
+                var c = classifier
+                c.progress = TerminalProgressReporter().report
+                let clock = Stopwatch()
+                try c.fit(train.features, train.labels, classCount: 10, test: (test.features, test.labels))
+                let seconds = clock.seconds
+                let acc = try c.score(test.features, test.labels)
+                log(String(format: "%@: test accuracy %.4f, fit %.1f s", task, acc, seconds))
+                rows.append((task + "_accuracy", "accuracy", acc))
+                rows.append((task + "_fit", "seconds", seconds))
+            }
+        }
+        if fashion {
+            let (train, test) = try loadFashionMNIST()
+            let runs: [(String, NeuralNetworkClassifier)] = [
+                ("fashion_mlp100", .mlp(hidden: [100], options: TrainingOptions(epochs: 20, batchSize: 64, learningRate: 0.05, schedule: .cosine()))),
+                ("fashion_lenet5", .lenet5(options: TrainingOptions(epochs: 10, batchSize: 64, learningRate: 0.05, schedule: .cosine()))),
+            ]
+            for (task, classifier) in runs {
+                var c = classifier
+                c.progress = TerminalProgressReporter().report
+                let clock = Stopwatch()
+                try c.fit(train.features, train.labels, classCount: 10, test: (test.features, test.labels))
+                let seconds = clock.seconds
+                let acc = try c.score(test.features, test.labels)
+                log(String(format: "%@: test accuracy %.4f, fit %.1f s", task, acc, seconds))
+                rows.append((task + "_accuracy", "accuracy", acc))
+                rows.append((task + "_fit", "seconds", seconds))
+            }
+        }
+        let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(format($0.2))" }.joined(separator: "\n") + "\n"
+        try writeFileAtomically(csv, to: out)
+        print(csv, terminator: "")
+    }
+
+    /// Best of `repeats` training epochs over `images` random MNIST-shaped samples at batch 64, in
+    /// images per second (the whole step: gather, forward, loss, backward, SGD-momentum update).
+    func throughput(images: Int, repeats: Int, _ make: () throws -> Sequential) throws -> Double {
+        var rng = Xoshiro256(seed: 7)
+        let x = Matrix(rows: images, cols: 784, data: (0..<images * 784).map { _ in rng.uniform() })
+        let y = (0..<images).map { _ in rng.int(below: 10) }
+        let model = try make()
+        let trainer = Trainer(options: TrainingOptions(epochs: 1, batchSize: BenchNeural.batchSize, learningRate: 0.01, evaluateTrainingSet: false))
+        _ = try trainer.fit(model, x: x.rows(0..<min(images, 64 * 10)), y: Array(y[0..<min(images, 64 * 10)]))  // warm-up
+        var best = 0.0
+        for _ in 0..<repeats {
+            let curve = try trainer.fit(model, x: x, y: y)
+            best = max(best, Double(images) / curve.trainSeconds)
+        }
+        return best
+    }
+
+    /// Mean milliseconds per batch of each layer's forward and backward pass (LeNet-5, batch 64).
+    func profileLeNet() throws {
+        let model = try Models.lenet5(seed: 0)
+        var rng = Xoshiro256(seed: 7)
+        let n = BenchNeural.batchSize
+        let x = (0..<n * 784).map { _ in rng.uniform() }
+        let dy = (0..<n * 10).map { _ in rng.uniform(-0.01, 0.01) }
+        let batches = quick ? 20 : 100
+        var fwd = [Double](repeating: 0, count: model.layers.count), bwd = fwd
+        x.withUnsafeBufferPointer { xp in
+            dy.withUnsafeBufferPointer { gp in
+                for b in 0..<(batches + 5) {
+                    var h = xp.baseAddress!
+                    for (i, layer) in model.layers.enumerated() {
+                        let t = Stopwatch(); h = layer.forward(h, batch: n, training: true); if b >= 5 { fwd[i] += t.seconds }
+                    }
+                    var g = gp.baseAddress!
+                    for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
+                        let t = Stopwatch(); let r = model.layers[i].backward(g, inputGradient: i > 0); if b >= 5 { bwd[i] += t.seconds }
+                        if let r { g = r }
+                    }
+                }
+            }
+        }
+        for (i, layer) in model.layers.enumerated() {
+            log(String(format: "%-32@ forward %6.3f ms  backward %6.3f ms", layer.label, fwd[i] * 1e3 / Double(batches), bwd[i] * 1e3 / Double(batches)))
+        }
+        let total = (fwd.reduce(0, +) + bwd.reduce(0, +)) / Double(batches)
+        log(String(format: "total %.3f ms per batch = %.0f images/s (without loss and update)", total * 1e3, Double(n) / total))
+        // The GEMM shapes behind the two big layers, at batch 64.
+        let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
+            ("conv2 forward  W·cols", false, false, 50, 12544, 500), ("conv2 dW  dy·colsᵀ", false, true, 50, 500, 12544),
+            ("conv2 dcols  Wᵀ·dy", true, false, 500, 12544, 50), ("dense1 forward x·Wᵀ", false, true, 64, 500, 2450),
+            ("dense1 dW  dyᵀ·x", true, false, 500, 2450, 64), ("dense1 dx  dy·W", false, false, 64, 2450, 500),
+            ("fwd chunk16", false, false, 50, 3136, 500), ("fwd chunk4", false, false, 50, 784, 500),
+            ("fwd rows NT", false, true, 12544, 50, 500), ("fwd rows NN", false, false, 12544, 50, 500),
+            ("fwd rows NN c16", false, false, 3136, 50, 500),
+            ("dW rows TN", true, false, 50, 500, 12544), ("dW c16", false, true, 50, 500, 3136),
+            ("dcols rows NN", false, false, 12544, 500, 50), ("dcols c16", true, false, 500, 3136, 50), ("dcols rows c16", false, false, 3136, 500, 50)]
+        for (label, ta, tb, m, nn, k) in shapes {
+            let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * nn)
+            var c = [Float](repeating: 0, count: m * nn)
+            var best = Double.infinity
+            for _ in 0..<20 {
+                let t = Stopwatch()
+                sgemm(transA: ta, transB: tb, m: m, n: nn, k: k, a: a, lda: ta ? m : k, b: b, ldb: tb ? k : nn, c: &c, ldc: nn)
+                best = min(best, t.seconds)
+            }
+            var best1 = Double.infinity
+            for _ in 0..<20 {
+                let t0 = threadCPUSeconds()
+                Kernels.sgemmSingle(transA: ta, transB: tb, m: m, n: nn, k: k, a: a, lda: ta ? m : k, b: b, ldb: tb ? k : nn, c: &c, ldc: nn)
+                best1 = min(best1, threadCPUSeconds() - t0)
+            }
+            log(String(format: "%-24@ %4d×%5d×%5d  BLAS %.3f ms  %.0f GFLOP/s; own 1 thread %.3f ms %.0f GFLOP/s", label, m, nn, k, best * 1e3, 2 * Double(m * nn * k) / best / 1e9,
+                       best1 * 1e3, 2 * Double(m * nn * k) / best1 / 1e9))
+        }
+    }
+
+    func format(_ v: Double) -> String { v >= 100 ? String(format: "%.0f", v) : String(format: "%.4f", v) }
+    func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
+}
+
+/// CPU seconds of the calling thread (unaffected by other processes sharing the cores).
+func threadCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// The configurations of the digits table's "mlp" and "lenet5" rows on MNIST-5k.
+enum DigitsConfiguration {
+    static let mlp = NeuralNetworkClassifier.mlp(hidden: [100], options: TrainingOptions(epochs: 30, batchSize: 32, learningRate: 0.05, schedule: .cosine()))
+    static let lenet5 = NeuralNetworkClassifier.lenet5(options: TrainingOptions(epochs: 15, batchSize: 32, learningRate: 0.05, schedule: .cosine()))
+}
+
+/// MNIST-5k from the repository's data folder (until the Datasets module's loader lands).
+func loadMNIST5k() throws -> Dataset {
+    try loadIDX(images: "data/mnist5k/mnist5k-images-idx3-ubyte.gz", labels: "data/mnist5k/mnist5k-labels-idx1-ubyte.gz", name: "mnist5k",
+                classNames: (0..<10).map(String.init))
+}
+
+func loadFashionMNIST() throws -> (train: Dataset, test: Dataset) {
+    try loadIDXFolder("/usr/share/datasets/fashion-mnist")
+}
+
+BenchNeural.main()

@@ -1,0 +1,98 @@
+// toy2d: the lectures' toy 2-D cases ("can logistic regression handle these?"). Four two-class
+// problems × logistic regression, 5-NN and one-hidden-layer networks of logistic units (2, 3, 4, 10),
+// as an accuracy table and one decision-boundary picture per (problem, model), plus a montage.
+//
+// What the table shows: logistic regression stays near the majority-class rate on Four Gaussians
+// and Two Pockets (no line separates them), k-NN fits all four, and on Two Pockets a network needs
+// more than two hidden units to enclose both pockets.
+import ArgumentParser
+import Classifiers
+import Datasets
+import Experiments
+import Foundation
+import ImageIO
+import NeuralNetworks
+import Plots
+import Tensors
+
+// MARK: - The experiment's constants
+let trainCount = 1000          // training points per problem (half per class)
+let testCount = 1000           // fresh test points per problem, drawn with another seed
+let testSeedOffset: UInt64 = 1_000
+let hiddenSizes = [2, 3, 4, 10]
+let resolution = 200           // decision-boundary pictures: 200×200 model evaluations
+let quickScale = (train: 200, test: 300, resolution: 64, epochs: 60)
+
+/// A network with one hidden layer of `h` logistic units, trained with Adam on mini-batches.
+func network(hidden h: Int, seed: UInt64, epochs: Int) -> NeuralNetworkClassifier {
+    let options = TrainingOptions(epochs: epochs, batchSize: 16, learningRate: 0.03, optimizer: .adam(),
+                                  seed: seed, evaluateTrainingSet: false)
+    return NeuralNetworkClassifier.mlp(hidden: [h], activation: .logistic, options: options, name: "mlp-h\(h)")
+}
+
+struct Toy2DExperiment: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "toy2d",
+        abstract: "The lectures' toy 2-D cases: logistic regression vs k-NN vs small neural networks.",
+        discussion: "Writes accuracy.csv/.md (dataset, model, train and test accuracy, seed), one decision-boundary picture per (dataset, model) as PPM and PNG, and montage.ppm/.png. The plotted range is \(Toy2D.plotRange) on both axes.")
+
+    @OptionGroup var options: ExperimentOptions
+
+    @Option(help: "Training epochs of the networks.")
+    var epochs: Int = 400
+
+    func validate() throws {
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        if options.data != "mnist5k" { throw ValidationError("toy2d generates its own data; --data does not apply.") }
+    }
+
+    func run() throws {
+        runExperiment("toy2d") {
+            options.applyThreads()
+            let out = options.outputFolder(default: "toy2d")
+            let quick = options.quick
+            let nTrain = quick ? quickScale.train : trainCount, nTest = quick ? quickScale.test : testCount
+            let side = quick ? quickScale.resolution : resolution
+            let nEpochs = quick ? min(epochs, quickScale.epochs) : epochs
+            let seed = options.seed
+
+            var table = Table(columns: ["dataset", "model", "train_accuracy", "test_accuracy", "seed"])
+            var pictures: [[Image]] = []
+            let modelNames = ["logreg", "knn5"] + hiddenSizes.map { "mlp-h\($0)" }
+            let progress = Progress(experiment: "toy2d", steps: Toy2D.allCases.count * modelNames.count)
+
+            for problem in Toy2D.allCases {
+                let spread: Float? = ProcessInfo.processInfo.environment["SPREAD_\(problem)"].flatMap { Float($0) }
+                let train = try problem.generate(count: nTrain, spread: spread, seed: seed)
+                let test = try problem.generate(count: nTest, spread: spread, seed: seed &+ testSeedOffset)
+                var models: [any Classifier] = [try LogisticRegression(), try KNearestNeighbors(k: 5)]
+                models += hiddenSizes.map { network(hidden: $0, seed: seed, epochs: nEpochs) }
+                var row: [Image] = []
+                for var model in models {
+                    let clock = Stopwatch()
+                    try model.fit(train.features, train.labels, classCount: train.classCount)
+                    let trainAccuracy = try model.score(train.features, train.labels)
+                    let testAccuracy = try model.score(test.features, test.labels)
+                    table.append([.text(problem.rawValue), .text(model.name), .fraction(trainAccuracy),
+                                  .fraction(testAccuracy), .int(Int(seed))])
+                    let style = DecisionBoundaryStyle(xRange: Toy2D.plotRange, yRange: Toy2D.plotRange, resolution: side,
+                                                      title: "\(problem.title): \(model.name)")
+                    let picture = try renderDecisionBoundary(probabilities: { try model.probabilities($0) },
+                                                             points: train.features, labels: train.labels, style: style)
+                    try writeFigure(picture, to: out, stem: "\(problem.rawValue)-\(model.name)")
+                    row.append(picture)
+                    progress.step(String(format: "%@ × %@: train %.3f, test %.3f (%.2f s)", problem.rawValue, model.name,
+                                         trainAccuracy, testAccuracy, clock.seconds))
+                }
+                pictures.append(row)
+            }
+            try table.write(to: out, stem: "accuracy")
+            let sheet = montage(pictures, rowLabels: Toy2D.allCases.map(\.title), columnLabels: modelNames,
+                                title: "Toy 2-D problems: decision boundaries")
+            try writeFigure(sheet, to: out, stem: "montage")
+            progress.note("wrote \(out)/accuracy.csv, \(Toy2D.allCases.count * modelNames.count) boundary pictures and montage.png")
+        }
+    }
+}
+
+Toy2DExperiment.main()
