@@ -11,9 +11,11 @@ public enum BLAS {
         _ = configured
         return String(cString: tk_blas_description())
     }
-    /// Applies the suite's thread count to the BLAS once, before its first use.
+    /// OpenBLAS always runs one thread per call: the suite splits a product into blocks fixed by its
+    /// shape and runs them over its own threads, so the result never depends on the thread count
+    /// (OpenBLAS's own threading splits by thread count and changes the last bits with it).
     static let configured: Bool = {
-        tk_blas_set_threads(Int32(Parallel.threadCount))
+        tk_blas_set_threads(1)
         return true
     }()
 }
@@ -28,24 +30,45 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
            b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }
 
+/// How a product is cut into independent blocks of C: along rows (m) or columns (n), in pieces of
+/// `size`. Depends on the shape alone, never on the thread count.
+@usableFromInline
+struct GEMMSplit {
+    let alongRows: Bool
+    let size: Int
+
+    /// Below ~4 MFLOP a product runs as one block; above, up to 8 blocks (a power of two, so two
+    /// threads get equal shares), each a multiple of 16 rows/columns (the kernels' register tiles).
+    init(m: Int, n: Int, k: Int) {
+        let work = m * n * max(k, 1)
+        var blocks = 1
+        while blocks < 8 && work / (blocks * 2) >= 2_000_000 { blocks *= 2 }
+        alongRows = m >= n
+        let dim = alongRows ? m : n
+        size = max(16, ((dim + blocks - 1) / blocks + 15) / 16 * 16)
+    }
+}
+
 @usableFromInline
 func _sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     guard m > 0, n > 0 else { return }
     _ = BLAS.configured
-    if BLAS.isOpenBLAS || m < 64 || Parallel.threadCount == 1 {
-        tk_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
-                 b, Int32(ldb), beta, c, Int32(ldc))
-        return
-    }
-    // Portable kernel: rows of C in fixed blocks, one block per task (row blocks are independent,
-    // so the result does not depend on how many threads run them).
-    let block = 64
-    Parallel.forRange(0..<m, grain: block) { rows in
-        let aStart = transA ? a + rows.lowerBound : a + rows.lowerBound * lda
-        tk_sgemm_builtin(transA ? 1 : 0, transB ? 1 : 0, Int32(rows.count), Int32(n), Int32(k), alpha,
-                         aStart, Int32(lda), b, Int32(ldb), beta, c + rows.lowerBound * ldc, Int32(ldc))
+    let split = GEMMSplit(m: m, n: n, k: k)
+    let dim = split.alongRows ? m : n
+    // Each block is one single-threaded call on its own rows (or columns) of C, so the blocks write
+    // disjoint outputs and may run in any order on any number of threads.
+    Parallel.forRange(0..<dim, grain: split.size) { r in
+        if split.alongRows {
+            let aStart = transA ? a + r.lowerBound : a + r.lowerBound * lda
+            tk_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(r.count), Int32(n), Int32(k), alpha,
+                     aStart, Int32(lda), b, Int32(ldb), beta, c + r.lowerBound * ldc, Int32(ldc))
+        } else {
+            let bStart = transB ? b + r.lowerBound * ldb : b + r.lowerBound
+            tk_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(r.count), Int32(k), alpha,
+                     a, Int32(lda), bStart, Int32(ldb), beta, c + r.lowerBound, Int32(ldc))
+        }
     }
 }
 

@@ -3,7 +3,6 @@
 // results in chunk order.
 import Dispatch
 import Foundation
-import CTensorKernels
 
 public enum Parallel {
     /// Threads the suite uses: `CVD_THREADS` from the environment when set (≥ 1), else the number of
@@ -12,7 +11,7 @@ public enum Parallel {
         if let text = ProcessInfo.processInfo.environment["CVD_THREADS"], let n = Int(text), n >= 1 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }() {
-        didSet { threadCount = max(1, threadCount); tk_blas_set_threads(Int32(threadCount)) }
+        didSet { threadCount = max(1, threadCount) }
     }
 
     /// Runs `body(chunkIndex)` for every chunk in `0..<chunks`, concurrently when more than one
