@@ -61,9 +61,13 @@ public func describe(_ error: Error) -> String {
 
 private func installStopHandlers() {
     signal(SIGINT) { _ in
-        let message = "\ninterrupted: stopped; tables and images written so far are complete, unfinished ones were not written.\n"
-        _ = message.withCString { write(2, $0, strlen($0)) }
+        removeUnfinishedTemporaryFiles()
+        let message: StaticString = "\ninterrupted: stopped; tables and images written so far are complete, unfinished ones were not written.\n"
+        _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
         _exit(130)
     }
-    signal(SIGTERM) { _ in _exit(143) }
+    signal(SIGTERM) { _ in
+        removeUnfinishedTemporaryFiles()
+        _exit(143)
+    }
 }

@@ -2,6 +2,7 @@
 // file in the destination folder and renamed over the destination, so an interrupted run never
 // leaves a half-written file and the previous version stays intact until the new one is complete.
 import Foundation
+import CTensorKernels
 
 /// Errors of file output.
 public enum FileOutputError: Error, CustomStringConvertible, Equatable {
@@ -27,6 +28,8 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
         throw FileOutputError.cannotCreateFolder(path: folder, reason: error.localizedDescription)
     }
     let tmp = folder + "/.\(url.lastPathComponent).\(getpid()).tmp"
+    let slot = tk_tmp_register(tmp)
+    defer { tk_tmp_unregister(slot) }
     let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else { throw FileOutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     var written = 0
@@ -52,4 +55,10 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
 /// Writes `text` as UTF-8 to `path` atomically.
 public func writeFileAtomically(_ text: String, to path: String) throws {
     try writeFileAtomically(Array(text.utf8), to: path)
+}
+
+/// Removes the temporary files of writes still in progress. Async-signal-safe: a SIGINT/SIGTERM
+/// handler calls it before exiting so that an interrupted run leaves no stray temporary file.
+public func removeUnfinishedTemporaryFiles() {
+    tk_tmp_unlink_all()
 }

@@ -31,18 +31,18 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
 }
 
 /// How a product is cut into independent blocks of C: along rows (m) or columns (n), in pieces of
-/// `size`. Depends on the shape alone, never on the thread count.
+/// `size`. Depends on the shape and the machine's core count alone, never on the thread count, so
+/// `CVD_THREADS` changes the speed and not the bits.
 @usableFromInline
 struct GEMMSplit {
     let alongRows: Bool
     let size: Int
 
-    /// Below ~4 MFLOP a product runs as one block; above, up to 8 blocks (a power of two, so two
-    /// threads get equal shares), each a multiple of 16 rows/columns (the kernels' register tiles).
+    /// One block per core for products above ~4 MFLOP per block (fewer, larger blocks: each block
+    /// packs its own copy of the shared operand), each a multiple of 16 rows or columns.
     init(m: Int, n: Int, k: Int) {
         let work = m * n * max(k, 1)
-        var blocks = 1
-        while blocks < 8 && work / (blocks * 2) >= 2_000_000 { blocks *= 2 }
+        let blocks = max(1, min(Parallel.coreCount, work / 4_000_000))
         alongRows = m >= n
         let dim = alongRows ? m : n
         size = max(16, ((dim + blocks - 1) / blocks + 15) / 16 * 16)

@@ -14,6 +14,10 @@ public enum Parallel {
         didSet { threadCount = max(1, threadCount) }
     }
 
+    /// The machine's processor count: work that must split the same way whatever `threadCount` is
+    /// (the blocks of a matrix product) splits by this.
+    public static let coreCount: Int = max(1, ProcessInfo.processInfo.processorCount)
+
     /// Runs `body(chunkIndex)` for every chunk in `0..<chunks`, concurrently when more than one
     /// thread is allowed. Chunks must write disjoint outputs.
     public static func forEachChunk(_ chunks: Int, _ body: (Int) -> Void) {

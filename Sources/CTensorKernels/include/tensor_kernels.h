@@ -30,6 +30,13 @@ void tk_blas_set_threads(int n);
 /// 1 when this CPU (and OS) supports the AVX-512 F/BW/DQ/VL instructions.
 int tk_cpu_has_avx512(void);
 
+/// Temporary files being written (for removal by a signal handler): register returns a slot
+/// (or -1), unregister frees it after the rename, unlink_all removes every registered file and is
+/// async-signal-safe.
+int tk_tmp_register(const char *path);
+void tk_tmp_unregister(int slot);
+void tk_tmp_unlink_all(void);
+
 #ifdef __cplusplus
 }
 #endif
