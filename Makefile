@@ -34,14 +34,16 @@ bench: build
 
 # Side by side with scikit-learn and PyTorch on the same data, in one run. The Python packages are
 # installed from PyPI for these reference scripts only; the suite and its tests never use Python.
+# The references run without any OPENBLAS_CORETYPE the environment exports, so their BLAS picks
+# its own best kernel for this CPU, as the suite's does.
 BENCH := results/bench
 compare: build data-fashion
 	@$(PYTHON) -c "import sklearn" 2>/dev/null || $(PYTHON) -m pip install -q scikit-learn
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q torch
 	$(BIN)/cvd-bench-classical --data fashion --out $(BENCH)/classical-suite.csv
-	$(PYTHON) benchmarks/reference/sklearn_reference.py --data fashion --out $(BENCH)/classical-reference.csv
+	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/sklearn_reference.py --data fashion --out $(BENCH)/classical-reference.csv
 	$(BIN)/cvd-bench-neural --out $(BENCH)/neural-suite.csv
-	$(PYTHON) benchmarks/reference/torch_reference.py --out $(BENCH)/neural-reference.csv
+	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/torch_reference.py --out $(BENCH)/neural-reference.csv
 	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv \
 	    --suite $(BENCH)/classical-suite.csv $(BENCH)/neural-suite.csv \
 	    --reference $(BENCH)/classical-reference.csv $(BENCH)/neural-reference.csv

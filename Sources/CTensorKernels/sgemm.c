@@ -40,18 +40,25 @@ static void load_blas(void) {
         snprintf(description, sizeof description, "built-in (CVD_BLAS=builtin)");
         return;
     }
-    // Pick the SkylakeX kernels on AVX-512 CPUs unless the user already chose a core type.
-    // The variable is only needed while the library's constructor runs, so it is removed again.
-    int set_core = 0;
-    if (getenv("OPENBLAS_CORETYPE") == NULL && tk_cpu_has_avx512()) {
-        setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
-        set_core = 1;
-    }
+    // Pick the SkylakeX kernels on AVX-512 CPUs. OPENBLAS_CORETYPE is overridden even when the
+    // environment already sets it (machines are seen with OPENBLAS_CORETYPE=Haswell exported for
+    // other programs, which halves the suite's speed); CVD_OPENBLAS_CORETYPE chooses another core.
+    // The variable only matters while the library's constructor runs, so the caller's value is
+    // restored afterwards and child processes see the environment unchanged.
+    const char *forced = getenv("CVD_OPENBLAS_CORETYPE");
+    const char *want = forced ? forced : (tk_cpu_has_avx512() ? "SkylakeX" : NULL);
+    const char *previous = getenv("OPENBLAS_CORETYPE");
+    char *saved = previous ? strdup(previous) : NULL;
+    if (want) setenv("OPENBLAS_CORETYPE", want, 1);
     const char *names[] = {"libopenblas.so.0", "libopenblas.so", "libopenblasp-r0.3.21.so"};
     void *handle = NULL;
     for (size_t i = 0; i < sizeof names / sizeof names[0] && handle == NULL; i++)
         handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    if (set_core) unsetenv("OPENBLAS_CORETYPE");
+    if (want) {
+        if (saved) setenv("OPENBLAS_CORETYPE", saved, 1);
+        else unsetenv("OPENBLAS_CORETYPE");
+    }
+    free(saved);
     if (handle == NULL) {
         snprintf(description, sizeof description, "built-in (no libopenblas.so.0)");
         return;
