@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "ImageIO", targets: ["ImageIO"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Classifiers", targets: ["Classifiers"]),
+        // Also what the fuzz targets (fuzz/, a package of their own) link against.
+        .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

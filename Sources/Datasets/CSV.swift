@@ -27,10 +27,17 @@ public enum CSVLabelColumn: Equatable, Sendable {
 ///   file, or a missing label column.
 public func loadCSV(_ path: String, labelColumn: CSVLabelColumn = .index(0), hasHeader: Bool? = nil,
                     separator: Character = ",", name: String? = nil) throws -> Dataset {
-    guard let sep = separator.asciiValue, separator != "\"", !separator.isNewline else {
-        throw DatasetError.invalidParameter(name: "CSV separator", reason: "\(separator.debugDescription) must be one ASCII character other than a quote or a line break")
-    }
-    let raw = try readFileBytes(path)
+    try checkCSVSeparator(separator)
+    return try decodeCSV(try readFileBytes(path), path: path, labelColumn: labelColumn, hasHeader: hasHeader,
+                         separator: separator, name: name)
+}
+
+/// Decodes the bytes of a CSV file exactly as `loadCSV(_:labelColumn:hasHeader:separator:name:)`
+/// reads the file at `path` (which only names the file in errors and, when `name` is nil, the
+/// data set); gzip data are inflated first.
+public func decodeCSV(_ raw: [UInt8], path: String, labelColumn: CSVLabelColumn = .index(0), hasHeader: Bool? = nil,
+                      separator: Character = ",", name: String? = nil) throws -> Dataset {
+    let sep = try checkCSVSeparator(separator)
     let bytes = isGzip(raw) ? try gunzip(raw, maximumSize: Int.max / 2, path: path) : raw
     let datasetName = name ?? csvDefaultName(path)
     var parser = CSVRows(bytes: bytes, separator: sep)
@@ -124,6 +131,15 @@ public func loadCSV(_ path: String, labelColumn: CSVLabelColumn = .index(0), has
     }
     return try Dataset(name: datasetName, features: Matrix(rows: rows, cols: columns - 1, data: features),
                        labels: labels, classNames: classNames)
+}
+
+/// The separator as one byte, or an error when it cannot separate CSV fields.
+@discardableResult
+private func checkCSVSeparator(_ separator: Character) throws -> UInt8 {
+    guard let sep = separator.asciiValue, separator != "\"", !separator.isNewline else {
+        throw DatasetError.invalidParameter(name: "CSV separator", reason: "\(separator.debugDescription) must be one ASCII character other than a quote or a line break")
+    }
+    return sep
 }
 
 /// "digits" for ".../digits.csv.gz".

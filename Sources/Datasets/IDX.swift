@@ -14,23 +14,40 @@ private let idxTypeNames: [UInt8: String] = [
 /// hold more than this many bytes per compressed byte (plus a little slack for tiny files).
 private let maximumDeflateRatio = 1100
 
-/// The header of one IDX file and its data bytes.
-private struct IDXFile {
-    var dimensions: [Int]
+/// The contents of one unsigned-byte IDX file: its dimensions and its data bytes.
+public struct IDXArray: Sendable {
+    /// The dimensions from the header, outermost first (N×H×W for images, N for labels).
+    public var dimensions: [Int]
     /// The whole file (inflated when it was gzipped); the data start at `dataOffset`.
-    var bytes: [UInt8]
-    var dataOffset: Int
+    public var bytes: [UInt8]
+    /// Where the data start in `bytes`: after the 4-byte magic number and one UInt32 per dimension.
+    public var dataOffset: Int
+    /// The data bytes, product(dimensions) of them.
+    public var data: ArraySlice<UInt8> { bytes[dataOffset...] }
+}
+
+/// Decodes the bytes of an IDX file of unsigned bytes with `rank` dimensions (3 for images, 1
+/// for labels), gzipped or plain. The header's dimensions are checked against the file's length
+/// (for gzip, against the most its compressed bytes can inflate to) before anything is allocated,
+/// and the inflated stream is never allowed to grow beyond the declared size.
+///
+/// - Parameter path: the file name used in error messages.
+/// - Throws: `DatasetError.badFile` naming `path` and the byte count that is wrong.
+public func decodeIDX(_ raw: [UInt8], rank: Int, path: String) throws -> IDXArray {
+    guard (1...255).contains(rank) else {
+        throw DatasetError.invalidParameter(name: "IDX rank", reason: "\(rank) must be between 1 and 255")
+    }
+    return try readIDXFile(raw, path: path, rank: rank, what: rank == 1 ? "labels" : rank == 3 ? "images" : "items")
 }
 
 /// Reads an IDX file of unsigned bytes with `rank` dimensions; `what` describes its items for
 /// messages ("images", "labels").
-private func readIDXFile(_ path: String, rank: Int, what: String) throws -> IDXFile {
-    let raw = try readFileBytes(path)
+private func readIDXFile(_ raw: [UInt8], path: String, rank: Int, what: String) throws -> IDXArray {
     let gzipped = isGzip(raw)
     let headerSize = 4 + 4 * rank
     // The header: from the file itself, or from the first bytes of the inflated stream.
     let head = gzipped ? try inflateGzip(raw, cap: headerSize, path: path, allowShort: true).bytes : Array(raw.prefix(headerSize))
-    let expectedMagic = rank == 1 ? "0x00000801" : "0x00000803"
+    let expectedMagic = String(format: "0x000008%02X", rank)
     guard head.count >= 4 else {
         throw DatasetError.badFile(path: path, reason: "the file has only \(head.count) bytes, too few for an IDX header (expected magic \(expectedMagic)); it is truncated or not an IDX file")
     }
@@ -70,7 +87,7 @@ private func readIDXFile(_ path: String, rank: Int, what: String) throws -> IDXF
             let why = raw.count < declared ? "the file is truncated" : "the file has extra bytes at the end"
             throw DatasetError.badFile(path: path, reason: "\(sizeText) but the file has \(raw.count); \(why)")
         }
-        return IDXFile(dimensions: dimensions, bytes: raw, dataOffset: headerSize)
+        return IDXArray(dimensions: dimensions, bytes: raw, dataOffset: headerSize)
     }
     let possible = raw.count * maximumDeflateRatio + 4096
     guard declared <= possible else {
@@ -85,7 +102,7 @@ private func readIDXFile(_ path: String, rank: Int, what: String) throws -> IDXF
     guard inflated.count == declared else {
         throw DatasetError.badFile(path: path, reason: "\(sizeText) but the file has \(inflated.count) once inflated; the file is truncated")
     }
-    return IDXFile(dimensions: dimensions, bytes: inflated, dataOffset: headerSize)
+    return IDXArray(dimensions: dimensions, bytes: inflated, dataOffset: headerSize)
 }
 
 /// "60000 images of 28×28" / "60000 labels".
@@ -104,8 +121,8 @@ private func dimensionText(_ dims: [Int], what: String) -> String {
 ///   or corrupt file, wrong magic, unsupported element type), or when the two files disagree on
 ///   the number of samples or a label has no class name.
 public func loadIDX(images: String, labels: String, name: String, classNames: [String]? = nil) throws -> Dataset {
-    let imageFile = try readIDXFile(images, rank: 3, what: "images")
-    let labelFile = try readIDXFile(labels, rank: 1, what: "labels")
+    let imageFile = try readIDXFile(try readFileBytes(images), path: images, rank: 3, what: "images")
+    let labelFile = try readIDXFile(try readFileBytes(labels), path: labels, rank: 1, what: "labels")
     let n = imageFile.dimensions[0], height = imageFile.dimensions[1], width = imageFile.dimensions[2]
     guard labelFile.dimensions[0] == n else {
         throw DatasetError.badFile(path: labels, reason: "holds \(labelFile.dimensions[0]) labels but \(URL(fileURLWithPath: images).lastPathComponent) holds \(n) images; the two files must come from the same set")

@@ -1,0 +1,30 @@
+// swift-tools-version: 6.0
+// libFuzzer targets for every parser of the suite, in a package of their own so that the main
+// package's `swift build` and `swift test` never see a fuzzer entry point. Built and run by
+// `make fuzz` (see the Makefile) with `-sanitize=fuzzer,address`; each target is a file whose
+// `LLVMFuzzerTestOneInput` libFuzzer calls, with no main of its own (libFuzzer brings it).
+import PackageDescription
+
+// libFuzzer supplies `main`: the targets are compiled as libraries' code, not as scripts.
+let entryPointFromFuzzer: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+
+func fuzzTarget(_ name: String, _ products: [String]) -> Target {
+    .executableTarget(name: "fuzz-\(name)",
+                      dependencies: products.map { .product(name: $0, package: "ClassicalVsDeep") },
+                      path: "Targets/\(name)", swiftSettings: entryPointFromFuzzer)
+}
+
+let package = Package(
+    name: "ClassicalVsDeepFuzz",
+    dependencies: [.package(name: "ClassicalVsDeep", path: "..")],
+    targets: [
+        fuzzTarget("png", ["ImageIO"]),
+        fuzzTarget("jpeg", ["ImageIO"]),
+        fuzzTarget("pnm", ["ImageIO"]),
+        fuzzTarget("idx", ["Datasets"]),
+        fuzzTarget("idx-gzip", ["Datasets"]),
+        fuzzTarget("csv", ["Datasets"]),
+        fuzzTarget("safetensors", ["NeuralNetworks"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

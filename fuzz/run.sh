@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target of fuzz/ (with AddressSanitizer) and runs each for the given
+# number of seconds, one after the other. The seed corpus (fuzz/corpus/<target>) is read; what
+# the fuzzer learns goes into the ignored working corpus (.build-fuzz/corpus/<target>); a crash,
+# leak or hang is written to fuzz/regressions/<target>/, where the test suite replays it.
+#
+#   fuzz/run.sh [seconds per target] [target ...]      (default 60 s, every target)
+#
+# Ends non-zero when any target found a failure. Set FUZZ_NICE=19 to use only idle CPU, and
+# FUZZ_SKIP_BUILD=1 to run the targets as last built.
+set -euo pipefail
+cd "$(dirname "$0")"
+seconds=${1:-60}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(png jpeg pnm idx idx-gzip csv safetensors); fi
+scratch=../.build-fuzz
+nice_level=${FUZZ_NICE:-0}
+
+# Debug configuration plus -O: optimized code that keeps Swift's overflow and bounds checks
+# (the release configuration's -Ounchecked would hide the very traps the fuzzer looks for).
+build() {
+    nice -n "$nice_level" swift build --scratch-path "$scratch" -c debug --sanitize fuzzer --sanitize address \
+        -Xswiftc -O 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol" >&2
+    return "${PIPESTATUS[0]}"
+}
+if [ -z "${FUZZ_SKIP_BUILD:-}" ]; then
+    # A path dependency's source list is cached with the build plan: drop the plan once and retry
+    # when files were added to the main package since the last build.
+    build || { rm -f "$scratch/debug.yaml" "$scratch"/*/debug/description.json; build; }
+fi
+bin=$(swift build --scratch-path "$scratch" -c debug --show-bin-path)
+
+failed=0
+for target in "${targets[@]}"; do
+    work="$scratch/corpus/$target"
+    artifacts="regressions/$target"
+    mkdir -p "$work" "$artifacts"
+    log="$scratch/fuzz-$target.log"
+    # 4 KiB inputs are plenty for headers and small images; 10 s per input counts as a hang; 2 GiB
+    # of resident memory or a single 512 MiB allocation counts as a memory failure.
+    set +e
+    nice -n "$nice_level" "$bin/fuzz-$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+        -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
+        -artifact_prefix="$artifacts/" "$work" "corpus/$target" >"$log" 2>&1
+    status=$?
+    set -e
+    runs=$(grep -o '^stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    rate=$(grep -o '^stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    corpus=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2 || echo "?")
+    coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || echo "?")
+    if [ $status -eq 0 ]; then verdict=clean; else verdict="FAILED (exit $status, see $log)"; failed=1; fi
+    printf 'fuzz-%-12s %6ss  %10s runs  %7s exec/s  corpus %-12s cov %-6s %s\n' \
+        "$target" "$seconds" "$runs" "$rate" "$corpus" "$coverage" "$verdict"
+done
+exit $failed
