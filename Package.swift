@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors", "ImageIO", "CZlib"], swiftSettings: optimized),
         .target(name: "Classifiers", dependencies: ["Tensors", "CClassicalKernels"], swiftSettings: optimized),
         .target(name: "Plots", dependencies: ["Tensors", "ImageIO"], swiftSettings: optimized),
-        .target(name: "Experiments", dependencies: ["Tensors", "ImageIO", "Datasets", "Classifiers", "NeuralNetworks", "Plots", argumentParser],
+        .target(name: "Experiments", dependencies: ["Tensors", "ImageIO", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", argumentParser],
                 swiftSettings: optimized),
         .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"], swiftSettings: optimized),
         .target(name: "CClassicalKernels", cSettings: [.unsafeFlags(["-O3"])]),
@@ -59,6 +59,11 @@ let package = Package(
         // MARK: - Executables
         // One executable per experiment (experiments/<name>/main.swift states its constants).
         .executableTarget(name: "toy2d", dependencies: experimentDependencies, path: "experiments/toy2d", swiftSettings: optimized),
+        .executableTarget(name: "digits", dependencies: experimentDependencies, path: "experiments/digits", swiftSettings: optimized),
+        .executableTarget(name: "bovw", dependencies: experimentDependencies, path: "experiments/bovw", swiftSettings: optimized),
+        .executableTarget(name: "capacity", dependencies: experimentDependencies, path: "experiments/capacity", swiftSettings: optimized),
+        // The umbrella CLI: train any model of the suite on an image folder, classify images, regenerate results/README.md.
+        .executableTarget(name: "cvd", dependencies: experimentDependencies, path: "tools/cvd", swiftSettings: optimized),
         .executableTarget(name: "cvd-bench", dependencies: ["Tensors", argumentParser], path: "benchmarks/gemm",
                           swiftSettings: optimized),
 
@@ -69,6 +74,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["Fixtures"]),
         .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageIO", "Tensors"]),
     ],
     swiftLanguageModes: languageMode
 )

@@ -52,11 +52,8 @@ public func runExperiment(_ name: String, _ body: () throws -> Void) -> Never {
 
 /// A one-sentence description of any error (typed errors of the suite describe themselves).
 public func describe(_ error: Error) -> String {
-    if let e = error as? CustomStringConvertible {
-        let text = e.description
-        return text.hasSuffix(".") ? text : text + "."
-    }
-    return "\(error)"
+    let text = (error as CustomStringConvertible).description
+    return text.hasSuffix(".") ? text : text + "."
 }
 
 private func installStopHandlers() {

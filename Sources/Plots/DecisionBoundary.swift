@@ -79,6 +79,7 @@ public func renderDecisionBoundary(probabilities: (Matrix) throws -> Matrix, poi
     canvas.text(axisLabel(x1), x: margin + n - textWidth(axisLabel(x1)), y: top + n + 4)
     canvas.text(axisLabel(y1), x: 2, y: top)
     canvas.text(axisLabel(y0), x: 2, y: top + n - textHeight())
+    canvas.text("\(n)×\(n) grid", centerX: margin + n / 2, y: top + n + 4)
     return canvas.image
 }
 

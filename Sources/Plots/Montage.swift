@@ -48,3 +48,16 @@ public func tileGrid(_ tiles: [[Float]], channels: Int = 1, height: Int, width: 
     }
     return canvas.image
 }
+
+/// `image` with `title` above it and an optional `caption` below (the canvas widens to fit the text).
+public func titled(_ image: Image, title: String, caption: String = "", padding: Int = 8) -> Image {
+    let textW = max(textWidth(title), textWidth(caption))
+    let width = max(image.width, textW) + 2 * padding
+    let top = padding + textHeight() + padding
+    let bottom = caption.isEmpty ? padding : padding + textHeight() + padding
+    var canvas = Canvas(width: width, height: top + image.height + bottom)
+    canvas.text(title, centerX: width / 2, y: padding)
+    canvas.paste(image, x: (width - image.width) / 2, y: top)
+    if !caption.isEmpty { canvas.text(caption, centerX: width / 2, y: top + image.height + padding) }
+    return canvas.image
+}

@@ -34,7 +34,7 @@ struct Toy2DExperiment: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "toy2d",
         abstract: "The lectures' toy 2-D cases: logistic regression vs k-NN vs small neural networks.",
-        discussion: "Writes accuracy.csv/.md (dataset, model, train and test accuracy, seed), one decision-boundary picture per (dataset, model) as PPM and PNG, and montage.ppm/.png. The plotted range is \(Toy2D.plotRange) on both axes.")
+        discussion: "Writes accuracy.csv/.md (dataset, model, train and test accuracy, seed), findings.csv/.md (the lectures' findings checked on the table), one decision-boundary picture <dataset>-<model>.ppm/.png per row of the table, and montage.ppm/.png. The plotted range is \(Toy2D.plotRange) on both axes, sampled on a \(resolution)×\(resolution) grid.")
 
     @OptionGroup var options: ExperimentOptions
 
@@ -58,13 +58,15 @@ struct Toy2DExperiment: ParsableCommand {
 
             var table = Table(columns: ["dataset", "model", "train_accuracy", "test_accuracy", "seed"])
             var pictures: [[Image]] = []
+            var majority: [Toy2D: Double] = [:]
+            var testAccuracies: [String: Double] = [:]
             let modelNames = ["logreg", "knn5"] + hiddenSizes.map { "mlp-h\($0)" }
             let progress = Progress(experiment: "toy2d", steps: Toy2D.allCases.count * modelNames.count)
 
             for problem in Toy2D.allCases {
-                let spread: Float? = ProcessInfo.processInfo.environment["SPREAD_\(problem)"].flatMap { Float($0) }
-                let train = try problem.generate(count: nTrain, spread: spread, seed: seed)
-                let test = try problem.generate(count: nTest, spread: spread, seed: seed &+ testSeedOffset)
+                let train = try problem.generate(count: nTrain, seed: seed)
+                let test = try problem.generate(count: nTest, seed: seed &+ testSeedOffset)
+                majority[problem] = Double(test.classCounts.max() ?? 0) / Double(test.count)
                 var models: [any Classifier] = [try LogisticRegression(), try KNearestNeighbors(k: 5)]
                 models += hiddenSizes.map { network(hidden: $0, seed: seed, epochs: nEpochs) }
                 var row: [Image] = []
@@ -75,6 +77,7 @@ struct Toy2DExperiment: ParsableCommand {
                     let testAccuracy = try model.score(test.features, test.labels)
                     table.append([.text(problem.rawValue), .text(model.name), .fraction(trainAccuracy),
                                   .fraction(testAccuracy), .int(Int(seed))])
+                    testAccuracies[problem.rawValue + "/" + model.name] = testAccuracy
                     let style = DecisionBoundaryStyle(xRange: Toy2D.plotRange, yRange: Toy2D.plotRange, resolution: side,
                                                       title: "\(problem.title): \(model.name)")
                     let picture = try renderDecisionBoundary(probabilities: { try model.probabilities($0) },
@@ -87,12 +90,31 @@ struct Toy2DExperiment: ParsableCommand {
                 pictures.append(row)
             }
             try table.write(to: out, stem: "accuracy")
+            try findings(testAccuracies, majority: majority).write(to: out, stem: "findings")
+            let range = "\(Toy2D.plotRange.lowerBound)..\(Toy2D.plotRange.upperBound)"
             let sheet = montage(pictures, rowLabels: Toy2D.allCases.map(\.title), columnLabels: modelNames,
-                                title: "Toy 2-D problems: decision boundaries")
+                                title: "Toy 2-D problems: decision boundaries (\(side)×\(side) grid on \(range) in x and y)")
             try writeFigure(sheet, to: out, stem: "montage")
             progress.note("wrote \(out)/accuracy.csv, \(Toy2D.allCases.count * modelNames.count) boundary pictures and montage.png")
         }
     }
+}
+
+/// The lectures' findings, checked on the measured test accuracies (keys "dataset/model").
+func findings(_ acc: [String: Double], majority: [Toy2D: Double]) -> Table {
+    var table = Table(columns: ["finding", "measured", "holds"])
+    func add(_ finding: String, _ measured: String, _ holds: Bool) { table.append([.text(finding), .text(measured), .text(holds ? "yes" : "no")]) }
+    for problem in [Toy2D.fourGaussians, .twoPockets] {
+        let lr = acc["\(problem.rawValue)/logreg"] ?? 0, base = majority[problem] ?? 0
+        add("\(problem.rawValue): logistic regression within 5 points of the majority-class rate",
+            String(format: "logreg %.4f, majority %.4f", lr, base), abs(lr - base) <= 0.05)
+    }
+    let knn = Toy2D.allCases.map { acc["\($0.rawValue)/knn5"] ?? 0 }
+    add("k-NN (k=5) above 90% test accuracy on all four", "lowest " + String(format: "%.4f", knn.min() ?? 0), knn.allSatisfy { $0 > 0.90 })
+    let h2 = acc["two-pockets/mlp-h2"] ?? 0, h10 = acc["two-pockets/mlp-h10"] ?? 0, k5 = acc["two-pockets/knn5"] ?? 0
+    add("two-pockets: 10 hidden units at least 10 points above 2", String(format: "mlp-h10 %.4f, mlp-h2 %.4f", h10, h2), h10 >= h2 + 0.10)
+    add("two-pockets: 10 hidden units within 3 points of k-NN", String(format: "mlp-h10 %.4f, knn5 %.4f", h10, k5), h10 >= k5 - 0.03)
+    return table
 }
 
 Toy2DExperiment.main()

@@ -1,0 +1,61 @@
+// Fitting one model and measuring it the same way in every experiment: fit time, test predictions
+// and their time, training and test accuracy, and what the model stores.
+import Classifiers
+import Datasets
+import NeuralNetworks
+import Tensors
+
+/// What one fitted model measured.
+public struct Evaluation {
+    public var model: any Classifier
+    /// Accuracy on the training part (nil when not measured).
+    public var trainAccuracy: Double?
+    public var testAccuracy: Double
+    /// Wall-clock seconds of `fit`; for networks, the training epochs only (the per-epoch
+    /// evaluation passes of the learning curve are left out).
+    public var fitSeconds: Double
+    /// Wall-clock seconds to predict the whole test part.
+    public var predictSeconds: Double
+    /// The predicted class of every test sample.
+    public var testPredictions: [Int]
+    /// Values the fitted model learned or stores (see `learnedValueCount`).
+    public var parameters: Int
+    /// The network's learning curve (train and test loss and accuracy per epoch), nil for others.
+    public var learningCurve: LearningCurve?
+}
+
+/// Fits `model` on `data.train` and measures it on both parts. Networks also record their test
+/// loss and accuracy after every epoch; `onEpoch` sees each epoch as it finishes. `scoreTraining`
+/// false skips predicting the training part (sweeps that only compare test accuracy).
+public func evaluate(_ model: any Classifier, on train: Dataset, _ test: Dataset, scoreTraining: Bool = true,
+                     onEpoch: ((EpochMetrics) -> Void)? = nil) throws -> Evaluation {
+    var model = model
+    let clock = Stopwatch()
+    var curve: LearningCurve?
+    if var network = model as? NeuralNetworkClassifier {
+        if let onEpoch { network.progress = { event in if case let .epochFinished(m) = event { onEpoch(m) } } }
+        try network.fit(train.features, train.labels, classCount: train.classCount, test: (test.features, test.labels))
+        network.progress = nil
+        curve = network.learningCurve
+        model = network
+    } else {
+        try model.fit(train.features, train.labels, classCount: train.classCount)
+    }
+    let fitSeconds = curve?.trainSeconds ?? clock.seconds
+    let predictClock = Stopwatch()
+    let predicted = try model.predict(test.features)
+    let predictSeconds = predictClock.seconds
+    let trainAccuracy = scoreTraining ? try model.score(train.features, train.labels) : nil
+    return Evaluation(model: model, trainAccuracy: trainAccuracy,
+                      testAccuracy: accuracy(predicted: predicted, actual: test.labels),
+                      fitSeconds: fitSeconds, predictSeconds: predictSeconds, testPredictions: predicted,
+                      parameters: learnedValueCount(model, trainingCount: train.count, featureCount: train.featureCount),
+                      learningCurve: curve)
+}
+
+/// The confusion matrix as a table: one row per true class, one column per predicted class.
+public func confusionTable(_ counts: [[Int]], classNames: [String]) -> Table {
+    var table = Table(columns: ["true_class"] + classNames.map { "predicted_\($0)" })
+    for (i, row) in counts.enumerated() { table.append([.text(classNames[i])] + row.map { .int($0) }) }
+    return table
+}

@@ -1,0 +1,125 @@
+// The suite's image classifiers by name, with the settings of the digits table: one place builds
+// them for the digits experiment and for the umbrella CLI, so "lenet5" means the same network in both.
+import BagOfWords
+import Classifiers
+import Datasets
+import NeuralNetworks
+import Tensors
+
+/// The models of the digits comparison, in table order.
+public enum SuiteModel: String, CaseIterable, Sendable {
+    case logreg
+    case knn5
+    case bovwHist = "bovw-hist"
+    case bovwTriangle = "bovw-triangle"
+    case mlp
+    case lenet5
+
+    /// True for the models that need the data as images (C×H×W), not just feature rows.
+    public var needsImages: Bool { self == .bovwHist || self == .bovwTriangle || self == .lenet5 }
+
+    /// True for the neural networks (they have learning curves and weights files).
+    public var isNetwork: Bool { self == .mlp || self == .lenet5 }
+
+    /// The settings in one line, for tables and `--help`.
+    public func settings(quick: Bool = false) -> String {
+        switch self {
+        case .logreg: return "multinomial logistic regression on the pixels, L2 with C = 1, L-BFGS, at most 100 iterations"
+        case .knn5: return "k-NN, k = 5, Euclidean distance, uniform vote"
+        case .bovwHist, .bovwTriangle:
+            let b = BagOfWordsSettings(self, quick: quick)
+            return "\(b.patchSize)×\(b.patchSize) patches, \(b.codebookSize) words (k-means on \(b.patchCount) random patches, \(b.iterations) iterations), "
+                + "\(b.encoding == .hard ? "hard histogram" : "triangle code"), contrast ε \(b.contrastEpsilon), "
+                + "ZCA \(b.whiteningEpsilon.map { "ε \($0)" } ?? "off"), pooling grids \(b.poolingGrids.map { "\($0)×\($0)" }.joined(separator: " + ")), "
+                + "then logistic regression (standardized features, C = \(b.c))"
+        case .mlp, .lenet5:
+            let o = networkOptions(self, seed: 0, quick: quick)
+            let net = self == .mlp ? "MLP 784-100-10, ReLU" : "LeNet-5 (lectures' table: conv 20@5×5, pool, conv 50@5×5, pool, dense 500, ReLU)"
+            return "\(net); SGD momentum 0.9, batch \(o.batchSize), learning rate \(o.learningRate) with cosine decay, \(o.epochs) epochs"
+        }
+    }
+}
+
+/// The bag-of-visual-words settings of the digits table (the classical module's tuned values).
+public struct BagOfWordsSettings: Sendable {
+    public var patchSize = 6
+    public var patchCount = 100_000
+    public var codebookSize = 256
+    public var iterations = 50
+    public var encoding: VisualWordEncoding
+    public var contrastEpsilon: Float = 0.01
+    public var whiteningEpsilon: Float? = 0.1
+    public var poolingGrids = [2]
+    public var c = 1.0
+
+    /// The hard-histogram pipeline (no whitening, whole image plus quadrants) or Coates & Ng's
+    /// whitened triangle code pooled over quadrants; `quick` shrinks the codebook and its sample.
+    public init(_ model: SuiteModel, quick: Bool = false) {
+        encoding = model == .bovwHist ? .hard : .triangle
+        if model == .bovwHist { whiteningEpsilon = nil; poolingGrids = [1, 2] }
+        if quick { patchCount = 10_000; codebookSize = 64; iterations = 10 }
+    }
+
+    /// A pipeline with these settings for images of `shape`.
+    public func make(shape: ImageShape, seed: UInt64, name: String) throws -> BagOfVisualWords {
+        try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
+                             patchSize: patchSize, patchCount: patchCount, contrastEpsilon: contrastEpsilon,
+                             whiteningEpsilon: whiteningEpsilon, codebookSize: codebookSize, codebookIterations: iterations,
+                             encoding: encoding, poolingGrids: poolingGrids,
+                             classifier: try LogisticRegression(c: c, standardize: true), seed: seed, name: name)
+    }
+}
+
+/// Training options of the digits table's networks (`quick`: a few epochs).
+public func networkOptions(_ model: SuiteModel, seed: UInt64, quick: Bool = false, epochs: Int? = nil) -> TrainingOptions {
+    let full = model == .lenet5 ? 15 : 30
+    let n = epochs ?? (quick ? (model == .lenet5 ? 2 : 5) : full)
+    return TrainingOptions(epochs: n, batchSize: 32, learningRate: 0.05, schedule: .cosine(), seed: seed)
+}
+
+/// Builds `model` for data of `imageShape` (nil: flat feature rows, which the image models reject).
+public func makeSuiteModel(_ model: SuiteModel, imageShape: ImageShape?, seed: UInt64, quick: Bool = false,
+                           epochs: Int? = nil) throws -> any Classifier {
+    if model.needsImages && imageShape == nil {
+        throw ClassifierError.invalidData(model: model.rawValue, reason: "needs images (channels × height × width), but the data are plain feature rows; use an image folder or IDX files")
+    }
+    switch model {
+    case .logreg: return try LogisticRegression(c: 1, seed: seed, name: "logreg")
+    case .knn5: return try KNearestNeighbors(k: 5, name: "knn5")
+    case .bovwHist, .bovwTriangle:
+        return try BagOfWordsSettings(model, quick: quick).make(shape: imageShape!, seed: seed, name: model.rawValue)
+    case .mlp, .lenet5:
+        let shape = imageShape.map { [$0.channels, $0.height, $0.width] }
+        return NeuralNetworkClassifier(name: model.rawValue,
+                                       architecture: .custom { inputShape, classes, seed in try suiteNetwork(model, inputShape: inputShape, classes: classes, seed: seed) },
+                                       imageShape: model == .lenet5 ? shape : nil,
+                                       options: networkOptions(model, seed: seed, quick: quick, epochs: epochs))
+    }
+}
+
+/// The network of `model` (.mlp: 100 ReLU units; .lenet5: the lectures' LeNet-5), built and seeded.
+public func suiteNetwork(_ model: SuiteModel, inputShape: [Int], classes: Int, seed: UInt64) throws -> Sequential {
+    switch model {
+    case .mlp: return try Models.mlp(inputs: inputShape.reduce(1, *), hidden: [100], activation: .relu, outputs: classes, seed: seed)
+    case .lenet5: return try Models.lenet5(inputShape: inputShape, classes: classes, seed: seed)
+    default: throw ClassifierError.invalidData(model: model.rawValue, reason: "is not a neural network")
+    }
+}
+
+/// The number of values a fitted model learned or stores to predict: weights and biases for the
+/// linear models and networks, codebook plus classifier for bag of words, the training set for k-NN.
+public func learnedValueCount(_ model: any Classifier, trainingCount: Int, featureCount: Int) -> Int {
+    switch model {
+    case let m as LogisticRegression: return (m.weights?.count ?? 0) + m.intercepts.count
+    case is KNearestNeighbors: return trainingCount * featureCount
+    case let m as BagOfVisualWords:
+        return (m.codebook?.count ?? 0) + learnedValueCount(m.classifier, trainingCount: trainingCount, featureCount: m.featureCount)
+    case let m as NeuralNetworkClassifier: return m.model?.parameterCount ?? 0
+    default: return 0
+    }
+}
+
+/// Length of the feature vector the model's classifier sees for one image.
+public func classifierFeatureCount(_ model: any Classifier, inputCount: Int) -> Int {
+    (model as? BagOfVisualWords)?.featureCount ?? inputCount
+}

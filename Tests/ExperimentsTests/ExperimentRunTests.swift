@@ -1,0 +1,186 @@
+// Each experiment executable run with --quick into a temporary folder: the files of the output
+// contract exist, the tables have their headers and row counts, accuracy columns hold numbers in
+// [0, 1], and bad input exits non-zero with one sentence, leaving earlier results untouched.
+import Foundation
+import XCTest
+
+final class ExperimentRunTests: XCTestCase {
+    /// The folder holding the built executables (the test bundle sits beside them).
+    static let productsFolder: URL = {
+        var url = Bundle.main.bundleURL
+        if url.pathExtension == "xctest" { url = url.deletingLastPathComponent() }
+        for candidate in [url, Bundle(for: ExperimentRunTests.self).bundleURL.deletingLastPathComponent()]
+        where FileManager.default.isExecutableFile(atPath: candidate.appendingPathComponent("toy2d").path) {
+            return candidate
+        }
+        return url
+    }()
+
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("experiments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    /// Runs `name` with `arguments`; returns (status, standard output, standard error).
+    @discardableResult
+    func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let exe = Self.productsFolder.appendingPathComponent(name)
+        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+            XCTFail("the \(name) executable is not built in \(Self.productsFolder.path)")
+            return (-1, "", "")
+        }
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Rows of a CSV file as dictionaries, after checking its header.
+    func csvRows(_ path: URL, header: [String]) throws -> [[String: String]] {
+        let text = try String(contentsOf: path, encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Array(lines.first?.split(separator: ",").map(String.init).prefix(header.count) ?? []), header, path.lastPathComponent)
+        let names = lines[0].split(separator: ",").map(String.init)
+        return lines.dropFirst().map { line in
+            Dictionary(uniqueKeysWithValues: zip(names, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        }
+    }
+
+    func assertFractions(_ rows: [[String: String]], _ columns: [String], file: StaticString = #filePath, line: UInt = #line) {
+        for row in rows {
+            for c in columns {
+                guard let v = row[c].flatMap(Double.init) else { XCTFail("\(c) is not a number in \(row)", file: file, line: line); continue }
+                XCTAssertTrue((0...1).contains(v), "\(c) = \(v) outside [0, 1]", file: file, line: line)
+            }
+        }
+    }
+
+    func exists(_ names: [String], in folder: URL, file: StaticString = #filePath, line: UInt = #line) {
+        for n in names {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(n).path), "missing \(n)", file: file, line: line)
+        }
+    }
+
+    func testToy2DQuickWritesTheContract() throws {
+        let out = tmp.appendingPathComponent("toy2d")
+        let r = try run("toy2d", ["--quick", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        let rows = try csvRows(out.appendingPathComponent("accuracy.csv"), header: ["dataset", "model", "train_accuracy", "test_accuracy", "seed"])
+        XCTAssertEqual(rows.count, 24)
+        XCTAssertEqual(Set(rows.map { $0["dataset"]! }), ["diagonal-band", "one-pocket", "four-gaussians", "two-pockets"])
+        XCTAssertEqual(Set(rows.map { $0["model"]! }), ["logreg", "knn5", "mlp-h2", "mlp-h3", "mlp-h4", "mlp-h10"])
+        assertFractions(rows, ["train_accuracy", "test_accuracy"])
+        for row in rows { exists(["\(row["dataset"]!)-\(row["model"]!).ppm", "\(row["dataset"]!)-\(row["model"]!).png"], in: out) }
+        exists(["accuracy.md", "findings.csv", "montage.ppm", "montage.png"], in: out)
+        // Binary PPM: the P6 magic number.
+        let ppm = try Data(contentsOf: out.appendingPathComponent("two-pockets-knn5.ppm"))
+        XCTAssertEqual(Array(ppm.prefix(2)), Array("P6".utf8))
+    }
+
+    func testDigitsQuickWritesTheContract() throws {
+        let r = try run("digits", ["--quick", "--out", tmp.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        let out = tmp.appendingPathComponent("mnist5k")
+        let rows = try csvRows(out.appendingPathComponent("comparison.csv"),
+                               header: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds"])
+        XCTAssertEqual(rows.map { $0["model"]! }, ["logreg", "knn5", "bovw-hist", "bovw-triangle", "mlp", "lenet5"])
+        assertFractions(rows, ["test_accuracy", "train_accuracy"])
+        // Even the quick versions beat chance (10 %) by far: a model that learned nothing fails here.
+        for row in rows { XCTAssertGreaterThan(Double(row["test_accuracy"]!)!, 0.6, row["model"]!) }
+        XCTAssertEqual(rows.first { $0["model"] == "logreg" }?["parameters"], "7850")
+        for m in ["logreg", "knn5", "bovw-hist", "bovw-triangle", "mlp", "lenet5"] {
+            exists(["confusion-\(m).csv", "confusion-\(m).png", "confusion-\(m).ppm"], in: out)
+            let confusion = try csvRows(out.appendingPathComponent("confusion-\(m).csv"), header: ["true_class"])
+            XCTAssertEqual(confusion.count, 10)
+            // Every test digit lands in exactly one cell: the counts add up to the test part (300).
+            XCTAssertEqual(confusion.flatMap { $0.filter { $0.key != "true_class" }.values.compactMap { Int($0) } }.reduce(0, +), 300, m)
+        }
+        exists(["learning-curve-mlp.csv", "learning-curve-lenet5.csv", "learning-curves.png", "models.md"], in: out)
+    }
+
+    func testBagOfWordsQuickWritesTheContract() throws {
+        let r = try run("bovw", ["--quick", "--out", tmp.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        let rows = try csvRows(tmp.appendingPathComponent("sweep.csv"),
+                               header: ["sweep", "encoding", "codebook_size", "patch_size", "pooling", "features", "test_accuracy"])
+        XCTAssertEqual(Set(rows.map { $0["sweep"]! }), ["codebook", "pooling", "patch"])
+        XCTAssertEqual(Set(rows.map { $0["encoding"]! }), ["hard", "triangle"])
+        assertFractions(rows, ["test_accuracy"])
+        // features = words × pooling cells.
+        for row in rows {
+            let cells = row["pooling"]!.split(separator: "+").map { Int($0.prefix(while: \.isNumber))! }.map { $0 * $0 }.reduce(0, +)
+            XCTAssertEqual(Int(row["features"]!), Int(row["codebook_size"]!)! * cells)
+        }
+        exists(["sweep.md", "accuracy-vs-codebook.png", "codebook-hard.png", "codebook-triangle.ppm"], in: tmp)
+    }
+
+    func testCapacityQuickWritesTheContract() throws {
+        let r = try run("capacity", ["--quick", "--out", tmp.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        let rows = try csvRows(tmp.appendingPathComponent("capacity.csv"),
+                               header: ["depth", "width", "activation", "parameters", "multiply_adds", "test_accuracy", "train_accuracy"])
+        XCTAssertEqual(rows.count, 2 * 2 * 3)
+        assertFractions(rows, ["test_accuracy", "train_accuracy"])
+        // One hidden layer of 16 units on 784 inputs and 10 classes: 784·16 + 16 + 16·10 + 10 values.
+        XCTAssertEqual(rows.first { $0["depth"] == "1" && $0["width"] == "16" }?["parameters"], "12730")
+        exists(["capacity.md", "accuracy-vs-parameters.png", "mlp-first-layer.png", "lenet5-filters.png"], in: tmp)
+    }
+
+    func testBadInputExitsNonZeroWithOneSentenceAndKeepsEarlierResults() throws {
+        let out = tmp.appendingPathComponent("digits")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let earlier = out.appendingPathComponent("comparison.csv")
+        try "model,test_accuracy\nearlier,0.5\n".write(to: earlier, atomically: true, encoding: .utf8)
+        let missing = try run("digits", ["--data", tmp.appendingPathComponent("no-such-folder").path, "--out", out.path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.err.contains("no-such-folder"), missing.err)
+        XCTAssertEqual(missing.err.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count, 1, missing.err)
+        XCTAssertEqual(try String(contentsOf: earlier, encoding: .utf8), "model,test_accuracy\nearlier,0.5\n")
+        let badOption = try run("bovw", ["--no-such-option"])
+        XCTAssertNotEqual(badOption.status, 0)
+        let badModel = try run("digits", ["--models", "svm"])
+        XCTAssertNotEqual(badModel.status, 0)
+        XCTAssertTrue(badModel.err.contains("svm"), badModel.err)
+    }
+
+    func testCommandLineTrainsSavesAndClassifies() throws {
+        // A tiny image folder: 12 dark and 12 bright 8×8 gray images, with a little texture.
+        let data = tmp.appendingPathComponent("images")
+        for (name, level) in [("dark", 40), ("bright", 210)] {
+            let folder = data.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for i in 0..<12 {
+                var bytes = Array("P5\n8 8\n255\n".utf8)
+                bytes += (0..<64).map { UInt8(level + ($0 * 7 + i * 3) % 30) }
+                try Data(bytes).write(to: folder.appendingPathComponent("\(name)-\(i).pgm"))
+            }
+        }
+        let model = tmp.appendingPathComponent("model")
+        let train = try run("cvd", ["train", "--model", "logreg", "--data", data.path, "--out", model.path, "--size", "8"])
+        XCTAssertEqual(train.status, 0, train.err)
+        let classify = try run("cvd", ["classify", "--model", model.path, data.appendingPathComponent("bright").path, "--csv"])
+        XCTAssertEqual(classify.status, 0, classify.err)
+        let lines = classify.out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "file,label,probability")
+        XCTAssertEqual(lines.count, 13)
+        for line in lines.dropFirst() {
+            let cells = line.split(separator: ",")
+            XCTAssertEqual(cells[1], "bright", line)
+            XCTAssertTrue((0.5...1).contains(Double(cells[2])!), line)
+        }
+        let missing = try run("cvd", ["classify", "--model", tmp.appendingPathComponent("none").path, data.path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.err.contains("no saved model"), missing.err)
+    }
+}

@@ -1,0 +1,110 @@
+// digits: classical versus deep on digit images. Logistic regression and 5-NN on the pixels, bag of
+// visual words (hard histogram and triangle code), an MLP and LeNet-5, all fitted on the same
+// stratified split and measured the same way.
+//
+// What the table shows: on MNIST-5k (4,000 training / 1,000 test digits) the pixel-level linear
+// model and 5-NN stop near 91–94 %; learned local features (visual words) and the convolutional
+// network, which both look at small patches, go past 96 %.
+import ArgumentParser
+import Classifiers
+import Datasets
+import Experiments
+import Foundation
+import ImageIO
+import NeuralNetworks
+import Plots
+import Tensors
+
+// MARK: - The experiment's constants
+// The models, in table order: SuiteModel.allCases (logreg, knn5, bovw-hist, bovw-triangle, mlp, lenet5),
+// with the settings of SuiteModels.swift (shared with the command-line tool).
+let quickSizes = (train: 1000, test: 300)
+/// Fashion-MNIST has 60,000 training images: the bag-of-words pipelines learn from this many of
+/// them (stratified), as the benchmark does; every other model sees all of them.
+let bagOfWordsTrainingCap = 10_000
+
+struct DigitsExperiment: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "digits",
+        abstract: "Classical vs deep on digit images: logistic regression, k-NN, bag of visual words, MLP, LeNet-5.",
+        discussion: """
+            Writes to <out>/<dataset>/: comparison.csv/.md (model, test and train accuracy, learned values, fit and predict \
+            seconds), models.csv/.md (features and settings of each model), confusion-<model>.csv/.md with a heat map \
+            confusion-<model>.ppm/.png per model, learning-curve-<model>.csv per network and learning-curves.ppm/.png. \
+            Default data: the embedded MNIST-5k, split 4,000/1,000 stratified with --seed.
+            """)
+
+    @OptionGroup var options: ExperimentOptions
+
+    @Option(help: "Comma-separated models to run (default: all of \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var models: String?
+
+    func validate() throws {
+        if let list = models {
+            for name in list.split(separator: ",", omittingEmptySubsequences: false) where SuiteModel(rawValue: String(name)) == nil {
+                throw ValidationError("unknown model \"\(name)\" in --models; choose from \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+        }
+    }
+
+    func run() throws {
+        runExperiment("digits") {
+            options.applyThreads()
+            let chosen = models.map { $0.split(separator: ",").compactMap { SuiteModel(rawValue: String($0)) } } ?? SuiteModel.allCases
+            let progress = Progress(experiment: "digits", steps: chosen.count)
+            let data = try loadExperimentData(options.data, seed: options.seed, quick: options.quick, quickSizes: quickSizes)
+            let out = options.outputFolder(default: "digits") + "/" + data.name
+            let (train, test) = (data.train, data.test)
+            progress.note("\(data.source): \(train.count) training, \(test.count) test samples, \(train.featureCount) features, \(train.classCount) classes")
+
+            var comparison = Table(columns: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds"])
+            var described = Table(columns: ["model", "features", "parameters", "settings"])
+            var curves: [(name: String, curve: LearningCurve)] = []
+            for kind in chosen {
+                if kind.needsImages && train.imageShape == nil {
+                    progress.step("\(kind.rawValue): skipped, the data are feature rows, not images")
+                    continue
+                }
+                let model = try makeSuiteModel(kind, imageShape: train.imageShape, seed: options.seed, quick: options.quick)
+                let fitSet = kind == .bovwHist || kind == .bovwTriangle
+                    ? try stratifiedSubset(train, count: bagOfWordsTrainingCap, seed: options.seed) : train
+                if fitSet.count < train.count { progress.note("\(kind.rawValue): fitting on \(fitSet.count) of the \(train.count) training samples") }
+                let e = try evaluate(model, on: fitSet, test) { m in
+                    progress.note(String(format: "%@ epoch %d: train loss %.4f, train acc %.4f, test acc %.4f (%.1f s)",
+                                         kind.rawValue, m.epoch, m.trainLoss, m.trainAccuracy, m.testAccuracy ?? 0, m.trainSeconds))
+                }
+                comparison.append([.text(kind.rawValue), .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .int(e.parameters),
+                                   .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
+                described.append([.text(kind.rawValue), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
+                                  .int(e.parameters), .text(kind.settings(quick: options.quick))])
+                let counts = try confusionMatrix(predicted: e.testPredictions, actual: test.labels, classCount: test.classCount)
+                try confusionTable(counts, classNames: test.classNames).write(to: out, stem: "confusion-\(kind.rawValue)")
+                let heat = confusionHeatMap(counts, classNames: test.classNames,
+                                            title: String(format: "%@ on %@: test accuracy %.4f", kind.rawValue, data.name, e.testAccuracy))
+                try writeFigure(heat, to: out, stem: "confusion-\(kind.rawValue)")
+                if let curve = e.learningCurve {
+                    try curve.write(to: out + "/learning-curve-\(kind.rawValue).csv")
+                    curves.append((kind.rawValue, curve))
+                }
+                progress.step(String(format: "%@: test accuracy %.4f, train %.4f, fit %.2f s, predict %.2f s",
+                                     kind.rawValue, e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds, e.predictSeconds))
+            }
+            if !curves.isEmpty {
+                var series: [Series] = []
+                for (name, curve) in curves {
+                    series.append(Series(name: "\(name) train", points: curve.epochs.map { (Double($0.epoch), $0.trainAccuracy) }))
+                    series.append(Series(name: "\(name) test", points: curve.epochs.map { (Double($0.epoch), $0.testAccuracy ?? 0) }))
+                }
+                let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
+                let chart = lineChart(series, title: "Learning curves on \(data.name)", xLabel: "EPOCH", yLabel: "ACC",
+                                      yRange: (min(lowest, 0.9) - 0.01)...1.0)
+                try writeFigure(chart, to: out, stem: "learning-curves")
+            }
+            try described.write(to: out, stem: "models")
+            try comparison.write(to: out, stem: "comparison")
+            progress.note("wrote \(out)/comparison.csv and the confusion matrices\(curves.isEmpty ? "" : " and learning curves")")
+        }
+    }
+}
+
+DigitsExperiment.main()
