@@ -1,4 +1,5 @@
 // Element-wise activations, forward and backward side by side. Shapes: y and x alike (any shape).
+import CNeuralKernels
 import Foundation
 import Tensors
 
@@ -20,8 +21,8 @@ public final class ReLU: ElementwiseLayer {
 
     public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
         guard let dx else { return }
-        let y = output.pointer
-        parallelElements(n * outputCount) { r in for i in r { dx[i] = y[i] > 0 ? dy[i] : 0 } }
+        let y = UnsafePointer(output.pointer)
+        parallelElements(n * outputCount, grain: 65_536) { r in nk_relu_backward(y + r.lowerBound, dy + r.lowerBound, dx + r.lowerBound, r.count) }
     }
 }
 

@@ -1,11 +1,17 @@
-// 2-D convolution (cross-correlation, as in every deep-learning library) as im2col + one GEMM over
-// the whole batch, forward and backward side by side.
+// 2-D convolution (cross-correlation, as in every deep-learning library), forward and backward side
+// by side, as im2col + GEMM per sample.
 //   x: N × C × H × W, W: Cout × C × K × K (PyTorch's layout), b: Cout, y: N × Cout × OH × OW,
 //   OH = (H + 2P − K) / S + 1 (the lectures' (W − K + 2P) / S + 1), likewise OW.
-//   cols: (C·K·K) × (n·OH·OW) for a chunk of n samples: column i·OH·OW + p holds the receptive field
-//   of output pixel p of sample i, so forward is [Cout × C·K·K]·[C·K·K × n·OH·OW], one product per
-//   chunk of ~1,000 output pixels (sized so the chunk's columns stay in cache; the chunks run on
-//   both cores).
+//   KK = C·K·K (one receptive field), L = OH·OW (output pixels of one sample).
+// Per sample i:
+//   forward   cols_i[KK × L] = im2col(x_i);  y_i[Cout × L] = W[Cout × KK]·cols_i + b
+//   backward  rows_i[L × KK] = im2colᵀ(x_i); dW += dy_i[Cout × L]·rows_i;  db += Σ_L dy_i
+//             dcols_i[KK × L] = Wᵀ·dy_i;     dx_i = col2im(dcols_i)
+// Samples are processed in groups of a fixed size, one group per task on the cores, each group with
+// its own scratch memory (kept between batches, so nothing is allocated per batch). The weight
+// gradient is summed per group and the group sums are added in group order, so results do not
+// depend on the thread count. Each sample's matrices fit in the L2 cache of one core.
+import CNeuralKernels
 import Tensors
 
 /// A 2-D convolution layer with square kernels, zero padding and a stride.
@@ -19,13 +25,15 @@ public final class Conv2D: Layer {
     public private(set) var weight: Parameter!
     public private(set) var bias: Parameter!
 
-    // Geometry, fixed at build.
-    private var cin = 0, h = 0, w = 0, oh = 0, ow = 0
+    /// Samples per group: the unit of work of one task and of the weight-gradient partial sums.
+    static let groupSamples = 8
+
+    // Geometry, fixed at build: input C×H×W, padded PH×PW, output OH×OW.
+    private var cin = 0, h = 0, w = 0, ph = 0, pw = 0, oh = 0, ow = 0
     // Workspaces, grown to the largest batch seen and reused.
-    private let cols = FloatBuffer()       // (C·K·K) × (N·OH·OW)
-    private let channelMajor = FloatBuffer()  // Cout × (N·OH·OW): forward product, then dL/dy reordered
-    private let colsGradient = FloatBuffer()  // (C·K·K) × (N·OH·OW)
-    private let partialGradients = FloatBuffer()  // per chunk: dW (Cout × C·K·K) then db (Cout)
+    private let transposedWeight = FloatBuffer()  // Wᵀ: KK × Cout
+    private let scratch = FloatBuffer()           // per group: padded input, cols/rows, dcols
+    private let partialGradients = FloatBuffer()  // per group: dW (Cout × KK) then db (Cout)
 
     /// - Parameters:
     ///   - inChannels: input channels; inferred from the previous layer when nil.
@@ -56,16 +64,15 @@ public final class Conv2D: Layer {
         if let c = expectedInChannels, c != s[0] {
             throw NeuralNetworkError.shapeMismatch(layer: label, reason: "was declared with \(c) input channels but gets \(s[0])")
         }
-        let outH = (s[1] + 2 * padding - kernelSize) / stride + 1
-        let outW = (s[2] + 2 * padding - kernelSize) / stride + 1
-        guard s[1] + 2 * padding >= kernelSize, s[2] + 2 * padding >= kernelSize, outH >= 1, outW >= 1 else {
+        guard s[1] + 2 * padding >= kernelSize, s[2] + 2 * padding >= kernelSize else {
             throw NeuralNetworkError.shapeMismatch(layer: label, reason: "a \(kernelSize)×\(kernelSize) kernel does not fit a padded \(s[1])×\(s[2]) input; use more padding or a smaller kernel")
         }
-        return [outChannels, outH, outW]
+        return [outChannels, (s[1] + 2 * padding - kernelSize) / stride + 1, (s[2] + 2 * padding - kernelSize) / stride + 1]
     }
 
     public override func didBuild() {
         cin = inputShape[0]; h = inputShape[1]; w = inputShape[2]
+        ph = h + 2 * padding; pw = w + 2 * padding
         oh = outputShape[1]; ow = outputShape[2]
         weight = Parameter(name: "weight", shape: [outChannels, cin, kernelSize, kernelSize], decays: true)
         bias = Parameter(name: "bias", shape: [outChannels])
@@ -82,139 +89,108 @@ public final class Conv2D: Layer {
         bias.value.update(repeating: 0, count: outChannels)
     }
 
-    /// Samples per chunk: about 1,000 output pixels, so a chunk's columns stay in cache.
-    private var chunkSamples: Int { max(1, 1_024 / (oh * ow)) }
+    private var receptiveField: Int { cin * kernelSize * kernelSize }
+    private var paddedCount: Int { cin * ph * pw }
+    /// Floats of one group's scratch: the padded sample, cols (or rows), dcols, the padded dx.
+    private var scratchPerGroup: Int { 2 * paddedCount + 2 * receptiveField * oh * ow }
 
-    // Per chunk of samples, on one core: im2col → [Cout × C·K·K]·[C·K·K × n·OH·OW] → reorder to
-    // N × Cout × OH × OW with the bias. Chunks are fixed by size, so results do not depend on the
-    // thread count.
     public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
-        let kk = cin * kernelSize * kernelSize, plane = oh * ow, cs = chunkSamples, cout = outChannels
-        let chunks = (n + cs - 1) / cs
-        let chunkColumns = cs * plane
-        let allCols = cols.reserve(chunks * kk * chunkColumns)
-        let allYcm = channelMajor.reserve(chunks * cout * chunkColumns)
-        let y = output.reserve(n * outputCount)
-        let wgt = UnsafePointer(weight.value), b = bias.value, outCount = outputCount
-        Parallel.forEachChunk(chunks) { q in
-            let first = q * cs, m = min(cs, n - first), l = m * plane
-            let c = allCols + q * kk * chunkColumns, ycm = allYcm + q * cout * chunkColumns
-            self.im2col(x + first * self.inputCount, n: m, into: c)
-            Kernels.sgemmSingle(transA: false, transB: false, m: cout, n: l, k: kk, a: wgt, lda: kk, b: c, ldb: l, c: ycm, ldc: l)
-            for i in 0..<m {
-                for ch in 0..<cout {
-                    let src = ycm + ch * l + i * plane, dst = y + (first + i) * outCount + ch * plane, bc = b[ch]
-                    for p in 0..<plane { dst[p] = src[p] + bc }
-                }
+        let kk = receptiveField, plane = oh * ow, cout = outChannels, inCount = inputCount, outCount = outputCount
+        let groups = (n + Conv2D.groupSamples - 1) / Conv2D.groupSamples, per = scratchPerGroup, padded = paddedCount
+        let y = output.reserve(n * outCount)
+        let wt = transposedWeight.reserve(kk * cout), wv = weight.value, b = bias.value
+        // Wᵀ once per batch, so every sample's product packs its A operand by contiguous copies.
+        for o in 0..<cout { for r in 0..<kk { wt[r * cout + o] = wv[o * kk + r] } }
+        let work = scratch.reserve(groups * per)
+        Parallel.forEachChunk(groups) { g in
+            let xp = work + g * per, cols = xp + padded
+            for i in (g * Conv2D.groupSamples)..<min(n, (g + 1) * Conv2D.groupSamples) {
+                self.pad(x + i * inCount, into: xp)
+                self.im2col(xp, into: cols)
+                let yi = y + i * outCount
+                for o in 0..<cout { (yi + o * plane).update(repeating: b[o], count: plane) }
+                Kernels.sgemmSingle(transA: true, transB: false, m: cout, n: plane, k: kk, a: wt, lda: cout,
+                                    b: cols, ldb: plane, beta: 1, c: yi, ldc: plane)
             }
         }
         return UnsafePointer(y)
     }
 
-    // Per chunk: dy reordered to Cout × n·OH·OW; partial dW = dy·colsᵀ and db; dcols = Wᵀ·dy scattered
-    // back by col2im. The partial dW and db are then summed in chunk order.
     public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
-        let kk = cin * kernelSize * kernelSize, plane = oh * ow, cs = chunkSamples, cout = outChannels
-        let chunks = (n + cs - 1) / cs
-        let chunkColumns = cs * plane
-        let allCols = cols.pointer, allDcm = channelMajor.pointer
-        let partials = partialGradients.reserve(chunks * (cout * kk + cout))
-        let allDcols = dx == nil ? allCols : colsGradient.reserve(chunks * kk * chunkColumns)
-        let wgt = UnsafePointer(weight.value), outCount = outputCount, inCount = inputCount
-        Parallel.forEachChunk(chunks) { q in
-            let first = q * cs, m = min(cs, n - first), l = m * plane
-            let c = allCols + q * kk * chunkColumns, dcm = allDcm + q * cout * chunkColumns
-            let dW = partials + q * (cout * kk + cout), db = dW + cout * kk
-            for ch in 0..<cout {
-                var s: Float = 0
-                for i in 0..<m {
-                    let src = dy + (first + i) * outCount + ch * plane, dst = dcm + ch * l + i * plane
-                    for p in 0..<plane { dst[p] = src[p]; s += src[p] }
+        let kk = receptiveField, plane = oh * ow, cout = outChannels, inCount = inputCount, outCount = outputCount
+        let groups = (n + Conv2D.groupSamples - 1) / Conv2D.groupSamples, per = scratchPerGroup, padded = paddedCount
+        let x = input!, wv = UnsafePointer(weight.value)
+        let partial = cout * kk + cout
+        let partials = partialGradients.reserve(groups * partial)
+        let work = scratch.reserve(groups * per)
+        Parallel.forEachChunk(groups) { g in
+            let xp = work + g * per, rows = xp + padded, dcols = rows + kk * plane, dxp = dcols + kk * plane
+            let dW = partials + g * partial, db = dW + cout * kk
+            let first = g * Conv2D.groupSamples
+            for i in first..<min(n, first + Conv2D.groupSamples) {
+                let dyi = dy + i * outCount
+                self.pad(x + i * inCount, into: xp)
+                self.im2row(xp, into: rows)
+                Kernels.sgemmSingle(transA: false, transB: false, m: cout, n: kk, k: plane, a: dyi, lda: plane,
+                                    b: rows, ldb: kk, beta: i == first ? 0 : 1, c: dW, ldc: kk)
+                for o in 0..<cout {
+                    let src = dyi + o * plane
+                    var s: Float = 0
+                    for p in 0..<plane { s += src[p] }
+                    db[o] = i == first ? s : db[o] + s
                 }
-                db[ch] = s
-            }
-            Kernels.sgemmSingle(transA: false, transB: true, m: cout, n: kk, k: l, a: dcm, lda: l, b: c, ldb: l, c: dW, ldc: kk)
-            if let dx {
-                let dc = allDcols + q * kk * chunkColumns
-                Kernels.sgemmSingle(transA: true, transB: false, m: kk, n: l, k: cout, a: wgt, lda: kk, b: dcm, ldb: l, c: dc, ldc: l)
-                self.col2im(dc, n: m, into: dx + first * inCount)
+                if let dx {
+                    Kernels.sgemmSingle(transA: true, transB: false, m: kk, n: plane, k: cout, a: wv, lda: kk,
+                                        b: dyi, ldb: plane, beta: 0, c: dcols, ldc: plane)
+                    self.col2im(dcols, padded: dxp, into: dx + i * inCount)
+                }
             }
         }
-        let total = cout * kk + cout
         let g = weight.gradient, gb = bias.gradient
         g.update(from: partials, count: cout * kk)
         gb.update(from: partials + cout * kk, count: cout)
-        for q in 1..<max(chunks, 1) {
-            let p = partials + q * total
-            for i in 0..<(cout * kk) { g[i] += p[i] }
-            for i in 0..<cout { gb[i] += p[cout * kk + i] }
+        for q in 1..<max(groups, 1) {
+            let p = partials + q * partial
+            for j in 0..<(cout * kk) { g[j] += p[j] }
+            for j in 0..<cout { gb[j] += p[cout * kk + j] }
         }
     }
 
-    /// cols[(c, ky, kx), i·OH·OW + oy·OW + ox] = x[i, c, oy·S − P + ky, ox·S − P + kx] (0 outside).
-    private func im2col(_ x: UnsafePointer<Float>, n: Int, into cols: UnsafeMutablePointer<Float>) {
-        let k = kernelSize, s = stride, p = padding, h = h, w = w, oh = oh, ow = ow, cin = cin
-        let plane = oh * ow, l = n * plane, rows = cin * k * k
-        do {
-            for r in 0..<rows {
-                let ch = r / (k * k), ky = (r / k) % k, kx = r % k
-                // Output columns whose input column is inside the image: ox in lo..<hi.
-                let lo = min(ow, max(0, (p - kx + s - 1) / s))
-                let hi = max(lo, min(ow, w - 1 + p - kx < 0 ? 0 : (w - 1 + p - kx) / s + 1))
-                for i in 0..<n {
-                    let src = x + (i * cin + ch) * h * w
-                    var dst = cols + r * l + i * plane
-                    for oy in 0..<oh {
-                        let iy = oy * s - p + ky
-                        if iy < 0 || iy >= h {
-                            dst.update(repeating: 0, count: ow)
-                        } else {
-                            let srow = src + iy * w - p + kx
-                            for ox in 0..<lo { dst[ox] = 0 }
-                            if s == 1 {
-                                (dst + lo).update(from: srow + lo, count: hi - lo)
-                            } else {
-                                for ox in lo..<hi { dst[ox] = srow[ox * s] }
-                            }
-                            for ox in hi..<ow { dst[ox] = 0 }
-                        }
-                        dst += ow
-                    }
-                }
+    /// xp[c, y, x] = x[c, y − P, x − P], zero in the border: C × PH × PW.
+    private func pad(_ x: UnsafePointer<Float>, into xp: UnsafeMutablePointer<Float>) {
+        let p = padding, h = h, w = w, ph = ph, pw = pw
+        if p == 0 { xp.update(from: x, count: cin * h * w); return }
+        for c in 0..<cin {
+            let dst = xp + c * ph * pw, src = x + c * h * w
+            dst.update(repeating: 0, count: p * pw)
+            for r in 0..<h {
+                let row = dst + (r + p) * pw
+                row.update(repeating: 0, count: p)
+                (row + p).update(from: src + r * w, count: w)
+                (row + p + w).update(repeating: 0, count: p)
             }
+            (dst + (h + p) * pw).update(repeating: 0, count: p * pw)
         }
     }
 
-    /// The adjoint of im2col: dx[i, c, y, x] = Σ of dcols over every (ky, kx, oy, ox) that read it.
-    /// Each (sample, channel) plane is summed by one task in a fixed order.
-    private func col2im(_ dcols: UnsafePointer<Float>, n: Int, into dx: UnsafeMutablePointer<Float>) {
-        let k = kernelSize, s = stride, p = padding, h = h, w = w, oh = oh, ow = ow, cin = cin
-        let plane = oh * ow, l = n * plane
-        do {
-            for q in 0..<(n * cin) {
-                let i = q / cin, ch = q % cin
-                let dst = dx + q * h * w
-                dst.update(repeating: 0, count: h * w)
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        let r = (ch * k + ky) * k + kx
-                        let lo = min(ow, max(0, (p - kx + s - 1) / s))
-                        let hi = max(lo, min(ow, w - 1 + p - kx < 0 ? 0 : (w - 1 + p - kx) / s + 1))
-                        let src = dcols + r * l + i * plane
-                        for oy in 0..<oh {
-                            let iy = oy * s - p + ky
-                            if iy < 0 || iy >= h { continue }
-                            let drow = dst + iy * w - p + kx
-                            let srow = src + oy * ow
-                            if s == 1 {
-                                for ox in lo..<hi { drow[ox] += srow[ox] }
-                            } else {
-                                for ox in lo..<hi { drow[ox * s] += srow[ox] }
-                            }
-                        }
-                    }
-                }
-            }
+    /// cols[(c, ky, kx), oy·OW + ox] = xp[c, oy·S + ky, ox·S + kx]: KK × L.
+    private func im2col(_ xp: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
+        nk_im2col(xp, Int32(cin), Int32(ph), Int32(pw), Int32(kernelSize), Int32(stride), Int32(oh), Int32(ow), cols)
+    }
+
+    /// rows[oy·OW + ox, (c, ky, kx)] = xp[c, oy·S + ky, ox·S + kx]: L × KK (im2col transposed, the
+    /// layout in which the weight gradient is a plain product).
+    private func im2row(_ xp: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>) {
+        nk_im2row(xp, Int32(cin), Int32(ph), Int32(pw), Int32(kernelSize), Int32(stride), Int32(oh), Int32(ow), rows)
+    }
+
+    /// The adjoint of pad ∘ im2col: every dcols value is added to the padded position it was read
+    /// from (in a fixed order), then the border is dropped: dx is C × H × W.
+    private func col2im(_ dcols: UnsafePointer<Float>, padded dxp: UnsafeMutablePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+        nk_col2im(dcols, Int32(cin), Int32(ph), Int32(pw), Int32(kernelSize), Int32(stride), Int32(oh), Int32(ow), dxp)
+        let p = padding, h = h, w = w, ph = ph, pw = pw
+        for c in 0..<cin {
+            for r in 0..<h { (dx + (c * h + r) * w).update(from: dxp + (c * ph + r + p) * pw + p, count: w) }
         }
     }
 }

@@ -22,15 +22,18 @@ public enum Kernels {
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let work = m * n * max(k, 1)
-        // Blocks of at least ~1 M multiply-adds, at most 8 of them, aligned to the micro-kernel.
-        let blocks = Parallel.threadCount == 1 ? 1 : min(8, max(1, work / 1_000_000))
+        // Each block packs its own copy of the shared operand, so the blocks are few: two per thread
+        // (balance when another process takes a core), each at least ~2 M multiply-adds. Every
+        // element of C is computed the same way whichever block holds it, so this split, unlike a
+        // split of K, may follow the thread count without changing a bit of the result.
+        let blocks = min(2 * Parallel.threadCount, max(1, work / 2_000_000))
         if blocks == 1 {
             sgemmSingle(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         if m >= n {
             let grain = (m + blocks - 1) / blocks
-            let rows = max(12, (grain + 11) / 12 * 12)
+            let rows = max(10, (grain + 9) / 10 * 10)
             Parallel.forRange(0..<m, grain: rows) { r in
                 let aStart = transA ? a + r.lowerBound : a + r.lowerBound * lda
                 sgemmSingle(transA: transA, transB: transB, m: r.count, n: n, k: k, a: aStart, lda: lda, b: b, ldb: ldb,

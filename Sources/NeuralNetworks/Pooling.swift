@@ -1,5 +1,6 @@
 // Max and average pooling over K×K windows with stride S (no padding), per sample and channel.
 //   x: N × C × H × W → y: N × C × OH × OW, OH = (H − K) / S + 1.
+import CNeuralKernels
 import Tensors
 
 /// Shared geometry of the pooling layers.
@@ -47,6 +48,14 @@ public final class MaxPool2D: Pool2D {
         let y = output.reserve(n * outputCount)
         let arg = argmax.reserve(n * outputCount)
         let k = kernelSize, s = stride, h = h, w = w, oh = oh, ow = ow
+        if k == 2 && s == 2 {
+            // The common 2×2 window, in C (same result and tie rule as the loop below).
+            parallelElements(n * c, grain: max(1, 32_768 / (h * w))) { planes in
+                nk_maxpool2_forward(x + planes.lowerBound * h * w, Int32(planes.count), Int32(h), Int32(w),
+                                    y + planes.lowerBound * oh * ow, arg + planes.lowerBound * oh * ow)
+            }
+            return UnsafePointer(y)
+        }
         parallelElements(n * c, grain: max(1, 16_384 / (h * w))) { planes in
             for q in planes {
                 let src = x + q * h * w, dst = y + q * oh * ow, idx = arg + q * oh * ow

@@ -109,27 +109,37 @@ struct BenchNeural: ParsableCommand {
         let x = (0..<n * 784).map { _ in rng.uniform() }
         let dy = (0..<n * 10).map { _ in rng.uniform(-0.01, 0.01) }
         let batches = quick ? 20 : 100
-        var fwd = [Double](repeating: 0, count: model.layers.count), bwd = fwd
+        // Wall-clock and CPU time (all threads) per layer: on a shared machine the CPU time shows the
+        // work, the wall-clock time what the other processes left of the cores.
+        var fwd = [Double](repeating: 0, count: model.layers.count), bwd = fwd, fwdCPU = fwd, bwdCPU = fwd
         x.withUnsafeBufferPointer { xp in
             dy.withUnsafeBufferPointer { gp in
                 for b in 0..<(batches + 5) {
                     var h = xp.baseAddress!
                     for (i, layer) in model.layers.enumerated() {
-                        let t = Stopwatch(); h = layer.forward(h, batch: n, training: true); if b >= 5 { fwd[i] += t.seconds }
+                        let t = Stopwatch(), c = processCPUSeconds()
+                        h = layer.forward(h, batch: n, training: true)
+                        if b >= 5 { fwd[i] += t.seconds; fwdCPU[i] += processCPUSeconds() - c }
                     }
                     var g = gp.baseAddress!
                     for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
-                        let t = Stopwatch(); let r = model.layers[i].backward(g, inputGradient: i > 0); if b >= 5 { bwd[i] += t.seconds }
+                        let t = Stopwatch(), c = processCPUSeconds()
+                        let r = model.layers[i].backward(g, inputGradient: i > 0)
+                        if b >= 5 { bwd[i] += t.seconds; bwdCPU[i] += processCPUSeconds() - c }
                         if let r { g = r }
                     }
                 }
             }
         }
+        let per = 1e3 / Double(batches)
         for (i, layer) in model.layers.enumerated() {
-            log(String(format: "%-32@ forward %6.3f ms  backward %6.3f ms", layer.label, fwd[i] * 1e3 / Double(batches), bwd[i] * 1e3 / Double(batches)))
+            log(String(format: "%-32@ forward %6.3f ms (CPU %6.3f)  backward %6.3f ms (CPU %6.3f)", layer.label,
+                       fwd[i] * per, fwdCPU[i] * per, bwd[i] * per, bwdCPU[i] * per))
         }
         let total = (fwd.reduce(0, +) + bwd.reduce(0, +)) / Double(batches)
-        log(String(format: "total %.3f ms per batch = %.0f images/s (without loss and update)", total * 1e3, Double(n) / total))
+        let totalCPU = (fwdCPU.reduce(0, +) + bwdCPU.reduce(0, +)) / Double(batches)
+        log(String(format: "total %.3f ms per batch = %.0f images/s (without loss and update); CPU %.3f ms = %.0f images/s on %d cores",
+                   total * 1e3, Double(n) / total, totalCPU * 1e3, Double(n * Parallel.threadCount) / totalCPU, Parallel.threadCount))
         // The GEMM shapes behind the two big layers, at batch 64.
         let shapes: [(String, Bool, Bool, Int, Int, Int)] = [
             ("conv2 forward  W·cols", false, false, 50, 12544, 500), ("conv2 dW  dy·colsᵀ", false, true, 50, 500, 12544),
@@ -162,6 +172,13 @@ struct BenchNeural: ParsableCommand {
 
     func format(_ v: Double) -> String { v >= 100 ? String(format: "%.0f", v) : String(format: "%.4f", v) }
     func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
+}
+
+/// CPU seconds of the whole process, all threads.
+func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 /// CPU seconds of the calling thread (unaffected by other processes sharing the cores).

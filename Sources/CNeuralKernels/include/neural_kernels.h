@@ -1,5 +1,6 @@
 // C kernels of the NeuralNetworks module: a single-threaded, cache-blocked SGEMM with an AVX-512
-// micro-kernel (chosen at run time; a portable kernel otherwise). The Swift side splits work into
+// micro-kernel (chosen at run time; a portable kernel otherwise), and the memory-bound helpers of
+// the convolution and activation layers. The Swift side splits work into
 // fixed blocks over both cores, so results never depend on the thread count.
 #ifndef NEURAL_KERNELS_H
 #define NEURAL_KERNELS_H
@@ -16,6 +17,20 @@ void nk_sgemm(int transA, int transB, int M, int N, int K,
 
 /// 1 when the AVX-512 micro-kernel is in use.
 int nk_uses_avx512(void);
+
+/// Convolution helpers on one zero-padded sample xp (C × PH × PW), kernel K, stride S, output OH × OW:
+/// cols[(c,ky,kx), oy·OW+ox] = xp[c, oy·S+ky, ox·S+kx] (KK × L); rows is its transpose (L × KK);
+/// col2im writes the adjoint of im2col into the padded dxp (zeroed first).
+void nk_im2col(const float *xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *cols);
+void nk_im2row(const float *xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *rows);
+void nk_col2im(const float *dcols, int C, int PH, int PW, int K, int S, int OH, int OW, float *dxp);
+
+/// dx = dy where y > 0, else 0 (n values).
+void nk_relu_backward(const float *y, const float *dy, float *dx, long n);
+
+/// 2×2 max-pooling with stride 2 over `planes` planes of H × W: the maxima and their indices within
+/// each input plane (the first on a tie).
+void nk_maxpool2_forward(const float *x, int planes, int H, int W, float *y, int *arg);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,82 @@
+// Memory-bound helpers of the convolution and activation layers, in C so that the short copies
+// (a kernel row of K floats) compile to a few moves instead of library calls, and the selects of
+// ReLU and max-pooling to vector blends instead of branches.
+// Shapes: xp is one zero-padded sample C × PH × PW; OH = (PH − K)/S + 1, OW = (PW − K)/S + 1;
+// KK = C·K·K, L = OH·OW.
+#include "neural_kernels.h"
+#include <string.h>
+
+// Copies n floats; the common kernel sides get fixed-length copies the compiler unrolls.
+static inline void copy_row(float *restrict d, const float *restrict s, int n) {
+    switch (n) {
+    case 3: d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; return;
+    case 5: d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; return;
+    default: for (int t = 0; t < n; t++) d[t] = s[t];
+    }
+}
+
+void nk_im2col(const float *restrict xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict cols) {
+    for (int c = 0; c < C; c++)
+        for (int ky = 0; ky < K; ky++)
+            for (int kx = 0; kx < K; kx++) {
+                const float *src = xp + ((size_t)c * PH + ky) * PW + kx;
+                for (int oy = 0; oy < OH; oy++) {
+                    const float *row = src + (size_t)oy * S * PW;
+                    if (S == 1) for (int ox = 0; ox < OW; ox++) cols[ox] = row[ox];
+                    else for (int ox = 0; ox < OW; ox++) cols[ox] = row[ox * S];
+                    cols += OW;
+                }
+            }
+}
+
+void nk_im2row(const float *restrict xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict rows) {
+    for (int oy = 0; oy < OH; oy++)
+        for (int ox = 0; ox < OW; ox++) {
+            const float *base = xp + (size_t)oy * S * PW + (size_t)ox * S;
+            for (int c = 0; c < C; c++)
+                for (int ky = 0; ky < K; ky++) {
+                    copy_row(rows, base + ((size_t)c * PH + ky) * PW, K);
+                    rows += K;
+                }
+        }
+}
+
+void nk_col2im(const float *restrict dcols, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict dxp) {
+    memset(dxp, 0, sizeof(float) * (size_t)C * PH * PW);
+    for (int c = 0; c < C; c++)
+        for (int ky = 0; ky < K; ky++)
+            for (int kx = 0; kx < K; kx++) {
+                float *dst = dxp + ((size_t)c * PH + ky) * PW + kx;
+                for (int oy = 0; oy < OH; oy++) {
+                    float *row = dst + (size_t)oy * S * PW;
+                    if (S == 1) for (int ox = 0; ox < OW; ox++) row[ox] += dcols[ox];
+                    else for (int ox = 0; ox < OW; ox++) row[ox * S] += dcols[ox];
+                    dcols += OW;
+                }
+            }
+}
+
+void nk_relu_backward(const float *restrict y, const float *restrict dy, float *restrict dx, long n) {
+    for (long i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0.0f;
+}
+
+void nk_maxpool2_forward(const float *restrict x, int planes, int H, int W, float *restrict y, int *restrict arg) {
+    int OH = H / 2, OW = W / 2;
+    for (int q = 0; q < planes; q++) {
+        const float *src = x + (size_t)q * H * W;
+        float *dst = y + (size_t)q * OH * OW;
+        int *idx = arg + (size_t)q * OH * OW;
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                int a = 2 * oy * W + 2 * ox;
+                float best = src[a];
+                int at = a;
+                // Ties go to the first value in row order.
+                if (src[a + 1] > best) { best = src[a + 1]; at = a + 1; }
+                if (src[a + W] > best) { best = src[a + W]; at = a + W; }
+                if (src[a + W + 1] > best) { best = src[a + W + 1]; at = a + W + 1; }
+                dst[oy * OW + ox] = best;
+                idx[oy * OW + ox] = at;
+            }
+    }
+}
