@@ -13,9 +13,11 @@ public enum NeighborWeighting: String, Sendable, CaseIterable {
     case distance
 }
 
-/// k-NN classifier. Euclidean distances on 8-bit data (every value k/255, or every value an integer
-/// 0...255, as for MNIST-style images) are computed exactly with integer arithmetic when the CPU has
-/// AVX-512 VNNI; otherwise through fp32 matrix multiplies whose candidates are re-ranked in double.
+/// k-NN classifier. The neighbours are those of the distances of the given float values computed in
+/// double precision (what a plain loop would find, ties included). On 8-bit data (every value k/255,
+/// or every value an integer 0...255, as for MNIST-style images) an integer kernel (AVX-512 VNNI,
+/// when the CPU has it) finds the candidates; otherwise fp32 matrix multiplies do; the candidates are
+/// then re-ranked in double.
 public struct KNearestNeighbors: Classifier {
     public var name: String
     /// Neighbours that vote. ≥ 1 and at most the number of training samples.
@@ -63,8 +65,8 @@ public struct KNearestNeighbors: Classifier {
         guard let train = train else { throw ClassifierError.notFitted(model: "KNearestNeighbors") }
         try ClassifierError.checkPredictInput(model: "KNearestNeighbors", x, featureCount: train.cols)
         guard x.rows > 0 else { return Neighbors(k: k, indices: [], distances: []) }
-        if let eightBit = eightBit, let (codes, scale) = eightBitCodes(x), scale == eightBit.scale {
-            return eightBit.search(codes: codes, queryCount: x.rows, featureCount: x.cols, k: k)
+        if let eightBit = eightBit, let (codes, scale, error) = eightBitCodes(x), scale == eightBit.scale {
+            return eightBit.search(codes: codes, queryError: error, queries: x, train: train, k: k)
         }
         return floatNeighborSearch(train: train, trainNorms: trainNorms, queries: x, k: k, metric: metric)
     }

@@ -1,6 +1,6 @@
-// Exact k-nearest-neighbour search in bounded memory: 8-bit data through integer dot products
-// (AVX-512 VNNI kernel, exact), other data through fp32 matrix multiplies in chunks with a candidate
-// list re-ranked in double precision.
+// Exact k-nearest-neighbour search in bounded memory: candidates from integer dot products on 8-bit
+// data (AVX-512 VNNI kernel) or from fp32 matrix multiplies in chunks on other data, re-ranked by the
+// double-precision distance of the float values, so the result is that of a plain double loop.
 //
 // Legend: Q = queries, T = training rows, D = features, k = neighbours, m = k + extra candidates.
 import CClassicalKernels
@@ -29,8 +29,11 @@ public struct Neighbors: Equatable, Sendable {
 
 /// How a set of 8-bit training values is stored for the integer kernel.
 struct EightBitTrainingSet: Sendable {
-    /// Values are k·scale with integer k in 0...255.
+    /// Values are k·scale with integer k in 0...255, up to `error` (below).
     let scale: Float
+    /// The largest |value − k·scale| / scale over the training values, in code units (the values are
+    /// floats such as Float(k)/255, not exact multiples of 1/255).
+    let error: Double
     let rows: Int
     let paddedRows: Int
     let dpad: Int
@@ -40,23 +43,27 @@ struct EightBitTrainingSet: Sendable {
     let keys: [Int32]
 }
 
-/// The 8-bit code of every element when all are k·scale (k integer in 0...255) for scale 1/255 or 1.
-func eightBitCodes(_ x: Matrix) -> (codes: [UInt8], scale: Float)? {
+/// The 8-bit code of every element when all are k·scale (k integer in 0...255, to within 1e-3 of a
+/// step) for scale 1/255 or 1, with the largest deviation from k·scale in code units.
+func eightBitCodes(_ x: Matrix) -> (codes: [UInt8], scale: Float, error: Double)? {
     for scale: Float in [1.0 / 255.0, 1.0] {
-        let inverse = 1 / scale
+        let inverse = 1 / Double(scale)
         var codes = [UInt8](repeating: 0, count: x.count)
+        var worst = 0.0
         let ok: Bool = x.data.withUnsafeBufferPointer { a in
             codes.withUnsafeMutableBufferPointer { c in
                 for i in 0..<a.count {
-                    let v = a[i] * inverse
+                    let v = Double(a[i]) * inverse
                     let r = v.rounded()
                     guard r >= 0, r <= 255, abs(v - r) <= 1e-3 else { return false }
                     c[i] = UInt8(r)
+                    worst = max(worst, abs(v - r))
                 }
                 return true
             }
         }
-        if ok { return (codes, scale) }
+        // The deviation is measured in double; a little more covers the rounding of that measure.
+        if ok { return (codes, scale, worst == 0 ? 0 : worst * (1 + 1e-9) + 1e-12) }
     }
     return nil
 }
@@ -64,7 +71,7 @@ func eightBitCodes(_ x: Matrix) -> (codes: [UInt8], scale: Float)? {
 extension EightBitTrainingSet {
     init?(_ x: Matrix) {
         guard ck_cpu_has_vnni() != 0, x.cols <= 8192, x.rows < Int(Int32.max) - 64,
-              let (codes, scale) = eightBitCodes(x) else { return nil }
+              let (codes, scale, error) = eightBitCodes(x) else { return nil }
         let (n, d) = (x.rows, x.cols)
         let dpad = (d + 3) & ~3
         let paddedRows = (n + Int(CK_TILE) - 1) / Int(CK_TILE) * Int(CK_TILE)
@@ -79,11 +86,22 @@ extension EightBitTrainingSet {
             }
             keys[i] = Int32(norm)
         }
-        self.init(scale: scale, rows: n, paddedRows: paddedRows, dpad: dpad, shifted: shifted, keys: keys)
+        self.init(scale: scale, error: error, rows: n, paddedRows: paddedRows, dpad: dpad, shifted: shifted, keys: keys)
     }
 
-    /// Exact Euclidean neighbours of `queries` (already checked to be 8-bit with the same scale).
-    func search(codes: [UInt8], queryCount: Int, featureCount d: Int, k: Int) -> Neighbors {
+    /// Exact Euclidean neighbours of `queries` (whose 8-bit codes, with the same scale, are `codes`
+    /// and deviate from them by at most `queryError`), with the same order and ties as a loop over
+    /// every training row in double precision.
+    ///
+    /// The integer kernel ranks by the distance of the codes, which differs from the distance of the
+    /// float values by at most M(D²) = 2ε·√(D·D²) + D·ε² code units² (ε = largest deviation of a
+    /// train plus a query value; the L1 distance is at most √(D·D²)). It keeps m > k candidates,
+    /// which are re-ranked by the double-precision distance of the float values. When the m-th
+    /// candidate's code distance minus its margin does not clear the k-th re-ranked distance (a tie
+    /// group or near-tie group larger than m), that query is searched in double over every row.
+    func search(codes: [UInt8], queryError: Double, queries: Matrix, train: Matrix, k: Int) -> Neighbors {
+        let (queryCount, d) = (queries.rows, queries.cols)
+        let m = min(rows, k + max(8, k))
         let panel = Int(CK_PANEL)
         let panels = (queryCount + panel - 1) / panel
         let padded = panels * panel
@@ -93,8 +111,8 @@ extension EightBitTrainingSet {
                 ck_pack_queries_u8(c.baseAddress, Int32(queryCount), Int32(d), p.baseAddress)
             }
         }
-        var bestKey = [Int32](repeating: 0, count: padded * k)
-        var bestIndex = [Int32](repeating: 0, count: padded * k)
+        var bestKey = [Int32](repeating: 0, count: padded * m)
+        var bestIndex = [Int32](repeating: 0, count: padded * m)
         var threshold = [Int32](repeating: Int32.max, count: padded)
         var filled = [Int32](repeating: 0, count: padded)
         packed.withUnsafeBufferPointer { pq in
@@ -109,7 +127,7 @@ extension EightBitTrainingSet {
                                     Parallel.forRange(0..<panels, grain: 8) { r in
                                         ck_knn_u8_vnni(pq.baseAddress, Int32(r.lowerBound), Int32(r.upperBound),
                                                        Int32(dpad), t.baseAddress, Int32(paddedRows), tk.baseAddress,
-                                                       Int32(k), bk.baseAddress, bi.baseAddress, th.baseAddress,
+                                                       Int32(m), bk.baseAddress, bi.baseAddress, th.baseAddress,
                                                        fl.baseAddress)
                                     }
                                 }
@@ -119,21 +137,107 @@ extension EightBitTrainingSet {
                 }
             }
         }
-        // Squared distance = key + 256·Σq + ‖q‖² in integer units, times scale².
+        let epsilon = error + queryError
+        let s2 = Double(scale) * Double(scale)
         var indices = [Int](repeating: 0, count: queryCount * k)
         var distances = [Double](repeating: 0, count: queryCount * k)
-        let s2 = Double(scale) * Double(scale)
-        for q in 0..<queryCount {
-            var sum = 0, norm = 0
-            for j in 0..<d { let v = Int(codes[q * d + j]); sum += v; norm += v * v }
-            for r in 0..<k {
-                indices[q * k + r] = Int(bestIndex[q * k + r])
-                let squared = Int(bestKey[q * k + r]) + 256 * sum + norm
-                distances[q * k + r] = (Double(max(squared, 0)) * s2).squareRoot()
+        var needsFullSearch = [Bool](repeating: false, count: queryCount)
+        train.data.withUnsafeBufferPointer { tp in
+            queries.data.withUnsafeBufferPointer { qp in
+                indices.withUnsafeMutableBufferPointer { outI in
+                    distances.withUnsafeMutableBufferPointer { outD in
+                        needsFullSearch.withUnsafeMutableBufferPointer { full in
+                            Parallel.forRange(0..<queryCount, grain: 64) { r in
+                                var pairs = [(Double, Int)](repeating: (0, 0), count: m)
+                                for q in r {
+                                    let query = qp.baseAddress! + q * d
+                                    for c in 0..<m {
+                                        let t = Int(bestIndex[q * m + c])
+                                        pairs[c] = (squaredEuclidean(query, tp.baseAddress! + t * d, d), t)
+                                    }
+                                    pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+                                    if m < rows && epsilon > 0 {
+                                        // Code distance of the m-th candidate: key + ‖q‖² − 256·Σq.
+                                        var sum = 0, norm = 0
+                                        for j in 0..<d { let v = Int(codes[q * d + j]); sum += v; norm += v * v }
+                                        let last = Double(Int(bestKey[q * m + m - 1]) + norm - 256 * sum)
+                                        let margin = 2 * epsilon * (Double(d) * max(last, 0)).squareRoot()
+                                            + Double(d) * epsilon * epsilon
+                                        let kth = pairs[k - 1].0 / s2
+                                        // 1e-9 relative covers the rounding of the double sums.
+                                        if !(last - margin > kth * (1 + 1e-9) + 1e-9) { full[q] = true; continue }
+                                    }
+                                    for c in 0..<k {
+                                        outI[q * k + c] = pairs[c].1
+                                        outD[q * k + c] = pairs[c].0.squareRoot()
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // With ε = 0 (integer-valued data) the codes' order is the exact order and no query needs this.
+        let unresolved = (0..<queryCount).filter { needsFullSearch[$0] }
+        if !unresolved.isEmpty {
+            let found = exhaustiveNeighbors(train: train, queries: queries.rows(unresolved), k: k, metric: .euclidean)
+            for (i, q) in unresolved.enumerated() {
+                for c in 0..<k {
+                    indices[q * k + c] = found.indices[i * k + c]
+                    distances[q * k + c] = found.distances[i * k + c]
+                }
             }
         }
         return Neighbors(k: k, indices: indices, distances: distances)
     }
+}
+
+/// Every training row's distance in double precision, sorted by (distance, index): the reference
+/// the fast paths fall back to when their candidate lists cannot prove the order.
+func exhaustiveNeighbors(train: Matrix, queries: Matrix, k: Int, metric: DistanceMetric) -> Neighbors {
+    let (n, d, qCount) = (train.rows, train.cols, queries.rows)
+    var indices = [Int](repeating: 0, count: qCount * k)
+    var distances = [Double](repeating: 0, count: qCount * k)
+    train.data.withUnsafeBufferPointer { tp in
+        queries.data.withUnsafeBufferPointer { qp in
+            indices.withUnsafeMutableBufferPointer { outI in
+                distances.withUnsafeMutableBufferPointer { outD in
+                    Parallel.forRange(0..<qCount, grain: 4) { r in
+                        var pairs = [(Double, Int)](repeating: (0, 0), count: n)
+                        for q in r {
+                            let query = qp.baseAddress! + q * d
+                            for t in 0..<n { pairs[t] = (rankingDistance(query, tp.baseAddress! + t * d, d, metric), t) }
+                            let best = smallest(k, of: pairs)
+                            for c in 0..<k {
+                                outI[q * k + c] = best[c].1
+                                outD[q * k + c] = metric == .euclidean ? best[c].0.squareRoot() : best[c].0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return Neighbors(k: k, indices: indices, distances: distances)
+}
+
+/// The k smallest (value, index) pairs in ascending order, equal values by the smaller index.
+func smallest(_ k: Int, of pairs: [(Double, Int)]) -> [(Double, Int)] {
+    var best: [(Double, Int)] = []
+    best.reserveCapacity(k + 1)
+    for p in pairs {
+        if best.count == k, let last = best.last, !(p.0 < last.0 || (p.0 == last.0 && p.1 < last.1)) { continue }
+        var pos = best.count
+        best.append(p)
+        while pos > 0 && (best[pos - 1].0 > p.0 || (best[pos - 1].0 == p.0 && best[pos - 1].1 > p.1)) {
+            best[pos] = best[pos - 1]
+            pos -= 1
+        }
+        best[pos] = p
+        if best.count > k { best.removeLast() }
+    }
+    return best
 }
 
 /// Float path: distances through chunked matrix multiplies (Euclidean, cosine) or direct loops
@@ -220,10 +324,13 @@ func floatNeighborSearch(train: Matrix, trainNorms: [Float], queries: Matrix, k:
                         for q in r {
                             var pairs: [(Double, Int)] = (0..<m).map { c in
                                 let t = Int(candidateIndex[q * m + c])
-                                return (exactDistance(qp.baseAddress! + q * d, tp.baseAddress! + t * d, d, metric), t)
+                                return (rankingDistance(qp.baseAddress! + q * d, tp.baseAddress! + t * d, d, metric), t)
                             }
                             pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-                            for c in 0..<k { outI[q * k + c] = pairs[c].1; outD[q * k + c] = pairs[c].0 }
+                            for c in 0..<k {
+                                outI[q * k + c] = pairs[c].1
+                                outD[q * k + c] = metric == .euclidean ? pairs[c].0.squareRoot() : pairs[c].0
+                            }
                         }
                     }
                 }
@@ -233,13 +340,21 @@ func floatNeighborSearch(train: Matrix, trainNorms: [Float], queries: Matrix, k:
     return Neighbors(k: k, indices: indices, distances: distances)
 }
 
-/// The distance between two rows in double precision.
-func exactDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int, _ metric: DistanceMetric) -> Double {
+/// Σ (aⱼ − bⱼ)² in double precision, summed in feature order. Each difference of two floats and its
+/// square are exact in double, so this is the exact squared distance up to the rounding of the sum.
+@inline(__always)
+func squaredEuclidean(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Double {
+    var s = 0.0
+    for j in 0..<d { let t = Double(a[j]) - Double(b[j]); s += t * t }
+    return s
+}
+
+/// The value neighbours are ranked by, in double precision: the squared distance for Euclidean (so
+/// that two distances whose square roots round alike still rank apart), the distance otherwise.
+func rankingDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int, _ metric: DistanceMetric) -> Double {
     switch metric {
     case .euclidean:
-        var s = 0.0
-        for j in 0..<d { let t = Double(a[j]) - Double(b[j]); s += t * t }
-        return s.squareRoot()
+        return squaredEuclidean(a, b, d)
     case .manhattan:
         var s = 0.0
         for j in 0..<d { s += abs(Double(a[j]) - Double(b[j])) }

@@ -26,10 +26,13 @@ final class KMeansTests: XCTestCase {
         }
     }
 
+    /// k-means++ needs one run; uniform random seeding lands in a local minimum (two centers in one
+    /// blob, one between two blobs) in about half the runs, a fixed point Lloyd cannot leave, so it
+    /// gets ten restarts (seed 7's first three all land there, which the restart test below uses).
     func testLloydRecoversSeparatedBlobsAndNeverIncreasesInertia() throws {
         let x = blobPoints(centers, perCluster: 80, spread: 0.5, seed: 1)
-        for initialization in [KMeans.Initialization.kMeansPlusPlus, .random] {
-            let result = try KMeans(clusterCount: 5, restarts: 3, initialization: initialization, seed: 7).fit(x)
+        for (initialization, restarts) in [(KMeans.Initialization.kMeansPlusPlus, 1), (.random, 10)] {
+            let result = try KMeans(clusterCount: 5, restarts: restarts, initialization: initialization, seed: 7).fit(x)
             assertRecovers(result.centers, tolerance: 0.2, "\(initialization)")
             XCTAssertTrue(result.converged)
             for (a, b) in zip(result.inertiaHistory, result.inertiaHistory.dropFirst()) {
@@ -38,7 +41,23 @@ final class KMeansTests: XCTestCase {
             // 400 points of variance 3·0.25 around their centers.
             XCTAssertEqual(result.inertia / 400, 0.75, accuracy: 0.15)
             XCTAssertEqual(Set(result.labels).count, 5)
+            // The inertia is that of the returned centers and labels.
+            var total = 0.0
+            for i in 0..<x.rows {
+                total += zip(x.row(i), result.centers.row(result.labels[i])).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+            }
+            XCTAssertEqual(total, result.inertia, accuracy: 1e-4 * total)
         }
+    }
+
+    /// Restart r runs from the same stream whatever the number of restarts, so more restarts never
+    /// give a higher inertia; and a local minimum is a fixed point (converged, inertia stuck).
+    func testRestartsKeepTheLowestInertia() throws {
+        let x = blobPoints(centers, perCluster: 80, spread: 0.5, seed: 1)
+        let inertias = try (1...5).map { try KMeans(clusterCount: 5, restarts: $0, initialization: .random, seed: 7).fit(x).inertia }
+        for (a, b) in zip(inertias, inertias.dropFirst()) { XCTAssertLessThanOrEqual(b, a) }
+        XCTAssertGreaterThan(inertias[0] / 400, 5, "seed 7's first random start is a local minimum")
+        XCTAssertLessThan(inertias[4] / 400, 0.9, "one of five random starts finds the blobs")
     }
 
     func testMiniBatchRecoversSeparatedBlobs() throws {

@@ -21,23 +21,37 @@ func naiveNeighbors(train: Matrix, query: [Float], k: Int, metric: DistanceMetri
 }
 
 final class KNearestNeighborsTests: XCTestCase {
-    /// 8-bit pixels with only four levels: many exact ties, which must go to the smaller index.
+    /// 8-bit pixels with only four levels, as k/255 floats and as integers, with every third training
+    /// row a copy of an earlier one: many exact ties, which must go to the smaller index. (The floats
+    /// Float(k)/255 are not exact multiples of 1/255, so two different code distances can tie or
+    /// not in float; the neighbours must be those of the float values, as the plain loop finds.)
     func testEightBitDataMatchesNaiveLoopIncludingTies() throws {
-        var rng = Xoshiro256(seed: 11)
-        let (n, q, d, k) = (301, 75, 13, 7)
-        let train = Matrix(rows: n, cols: d, data: (0..<n * d).map { _ in Float(rng.int(below: 4)) / 255 })
-        let queries = Matrix(rows: q, cols: d, data: (0..<q * d).map { _ in Float(rng.int(below: 4)) / 255 })
-        var model = try KNearestNeighbors(k: k)
-        try model.fit(train, (0..<n).map { $0 % 3 }, classCount: 3)
-        let found = try model.neighbors(queries)
-        var tiesSeen = 0
-        for i in 0..<q {
-            let expected = naiveNeighbors(train: train, query: queries.row(i), k: k, metric: .euclidean)
-            XCTAssertEqual(Array(found.indices[(i * k)..<((i + 1) * k)]), expected, "query \(i)")
-            let dist = Array(found.distances[(i * k)..<((i + 1) * k)])
-            tiesSeen += zip(dist, dist.dropFirst()).filter { $0 == $1 }.count
+        for scale: Float in [1 / 255, 1] {
+            var rng = Xoshiro256(seed: 11)
+            let (n, q, d, k) = (301, 75, 13, 7)
+            var rows: [[Float]] = []
+            for i in 0..<n {
+                rows.append(i % 3 == 2 ? rows[rng.int(below: i)] : (0..<d).map { _ in Float(rng.int(below: 4)) * scale })
+            }
+            let train = Matrix(rows)
+            let queries = Matrix(rows: q, cols: d, data: (0..<q * d).map { _ in Float(rng.int(below: 4)) * scale })
+            var model = try KNearestNeighbors(k: k)
+            try model.fit(train, (0..<n).map { $0 % 3 }, classCount: 3)
+            let found = try model.neighbors(queries)
+            var tiesSeen = 0, worst = 0.0
+            for i in 0..<q {
+                let expected = naiveNeighbors(train: train, query: queries.row(i), k: k, metric: .euclidean)
+                XCTAssertEqual(Array(found.indices[(i * k)..<((i + 1) * k)]), expected, "scale \(scale), query \(i)")
+                let dist = Array(found.distances[(i * k)..<((i + 1) * k)])
+                tiesSeen += zip(dist, dist.dropFirst()).filter { $0 == $1 }.count
+                for (t, distance) in zip(expected, dist) {
+                    let exact = zip(train.row(t), queries.row(i)).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) }.squareRoot()
+                    worst = max(worst, abs(distance - exact))
+                }
+            }
+            XCTAssertGreaterThan(tiesSeen, 50, "the data should produce ties (scale \(scale))")
+            XCTAssertLessThanOrEqual(worst, 1e-12 * Double(scale), "largest distance difference \(worst), scale \(scale)")
         }
-        XCTAssertGreaterThan(tiesSeen, 50, "the data should produce ties")
     }
 
     /// Real-valued data with duplicated training rows (exact ties), for every metric.
