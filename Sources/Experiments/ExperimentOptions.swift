@@ -52,7 +52,7 @@ public func runExperiment(_ name: String, _ body: () throws -> Void) -> Never {
 
 /// A one-sentence description of any error (typed errors of the suite describe themselves).
 public func describe(_ error: Error) -> String {
-    let text = (error as CustomStringConvertible).description
+    let text = String(describing: error)
     return text.hasSuffix(".") ? text : text + "."
 }
 
@@ -66,5 +66,30 @@ private func installStopHandlers() {
     signal(SIGTERM) { _ in
         removeUnfinishedTemporaryFiles()
         _exit(143)
+    }
+}
+
+extension ParsableCommand {
+    /// Parses the command line and runs the command, like `main()`, but a parse error (unknown or
+    /// bad option) prints one sentence instead of the whole usage: "<name>: <what is wrong> (see
+    /// <name> --help)." `--help` prints the help as usual.
+    public static func mainReportingOneSentence() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let name = configuration.commandName ?? "command"
+            var text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+            if let first = text.split(separator: "\n").first { text = String(first) }
+            if text.hasPrefix("Error: ") { text.removeFirst(7) }
+            while text.hasSuffix(".") { text.removeLast() }
+            if !text.isEmpty {  // empty for an ExitCode thrown after the command printed its own sentence
+                FileHandle.standardError.write("\(name): \(text) (see \(name) --help).\n".data(using: .utf8)!)
+            }
+            Foundation.exit(code.rawValue)
+        }
     }
 }

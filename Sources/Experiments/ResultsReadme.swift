@@ -12,6 +12,18 @@ private let sectionIntros: [String: String] = [
     "bench": "Benchmarks on this machine.",
 ]
 
+/// More pictures than this in a section are shown as a grid of thumbnails.
+private let gridThreshold = 8
+private let gridColumns = 6
+
+/// Where a file comes in its section: the main table and the overview pictures first.
+private func rank(_ path: String) -> Int {
+    let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    if ["accuracy", "comparison", "sweep", "capacity", "montage", "learning-curves"].contains(stem) || stem.hasPrefix("accuracy-vs-") { return 0 }
+    if ["findings", "models", "mlp-first-layer", "lenet5-filters"].contains(stem) || stem.hasPrefix("codebook-") { return 1 }
+    return 2
+}
+
 /// Writes `<results>/README.md` listing every `.md` table and embedding every `.png` image found in
 /// the experiment folders under `results` (recursively), in a fixed order.
 public func writeResultsReadme(results: String) throws {
@@ -31,15 +43,27 @@ public func writeResultsReadme(results: String) throws {
     for name in sections {
         text += "\n## \(name)\n\n"
         if let intro = sectionIntros[name] { text += intro + "\n" }
-        let inSection = files.filter { section($0) == name }.sorted()
+        let inSection = files.filter { section($0) == name }.sorted { (rank($0), $0) < (rank($1), $1) }
         for table in inSection where table.hasSuffix(".md") {
             let body = (try? String(contentsOfFile: results + "/" + table, encoding: .utf8)) ?? ""
             text += "\n### \(table.dropLast(3))\n\n" + body
         }
         let images = inSection.filter { $0.hasSuffix(".png") }
-        if !images.isEmpty {
-            text += "\n### Pictures\n\n"
-            for image in images { text += "**\(image.dropLast(4))**\n\n![\(image.dropLast(4))](\(image))\n\n" }
+        let (headline, rest) = (images.filter { rank($0) < 2 }, images.filter { rank($0) >= 2 })
+        if !images.isEmpty { text += "\n### Pictures\n\n" }
+        for image in headline + (rest.count > gridThreshold ? [] : rest) {
+            text += "**\(image.dropLast(4))**\n\n![\(image.dropLast(4))](\(image))\n\n"
+        }
+        if rest.count > gridThreshold {
+            // Many pictures of one kind (one per table row): a grid of thumbnails, each linking to the full picture.
+            text += "<table>\n"
+            for start in stride(from: 0, to: rest.count, by: gridColumns) {
+                text += "<tr>" + rest[start..<min(start + gridColumns, rest.count)].map { image in
+                    let stem = String((image as NSString).lastPathComponent.dropLast(4))
+                    return "<td align=\"center\"><a href=\"\(image)\"><img src=\"\(image)\" width=\"150\" alt=\"\(stem)\"></a><br><sub>\(stem)</sub></td>"
+                }.joined() + "</tr>\n"
+            }
+            text += "</table>\n"
         }
     }
     try writeFileAtomically(text, to: results + "/README.md")

@@ -2,9 +2,9 @@
 // table's settings: codebook size (16 to 1,024 words) for both encodings, pooling (1×1, 2×2, both)
 // for both encodings, and patch size; plus the learned visual words as pictures.
 //
-// What the table shows: more words help both encodings up to a few hundred; the soft triangle code
-// gets more out of each word than the hard histogram; pooling over quadrants adds the layout that a
-// single histogram throws away.
+// What to read in the table: where more words stop paying for their cost, whether the soft
+// triangle code (on whitened patches) gets more out of each word than the hard histogram, and how
+// much pooling over quadrants adds (the layout a single histogram throws away).
 import ArgumentParser
 import BagOfWords
 import Classifiers
@@ -125,4 +125,4 @@ struct BagOfWordsExperiment: ParsableCommand {
     }
 }
 
-BagOfWordsExperiment.main()
+BagOfWordsExperiment.mainReportingOneSentence()

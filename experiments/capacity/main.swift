@@ -118,4 +118,4 @@ struct CapacityExperiment: ParsableCommand {
     }
 }
 
-CapacityExperiment.main()
+CapacityExperiment.mainReportingOneSentence()

@@ -107,4 +107,4 @@ struct DigitsExperiment: ParsableCommand {
     }
 }
 
-DigitsExperiment.main()
+DigitsExperiment.mainReportingOneSentence()

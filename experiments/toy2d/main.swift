@@ -117,4 +117,4 @@ func findings(_ acc: [String: Double], majority: [Toy2D: Double]) -> Table {
     return table
 }
 
-Toy2DExperiment.main()
+Toy2DExperiment.mainReportingOneSentence()

@@ -246,4 +246,4 @@ struct Report: ParsableCommand {
     }
 }
 
-CVD.main()
+CVD.mainReportingOneSentence()

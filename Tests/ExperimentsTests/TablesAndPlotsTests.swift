@@ -1,0 +1,54 @@
+// Tables and pictures of the experiments: CSV/Markdown formatting, the decision-boundary geometry,
+// and the saved-model round trip through its card.
+import Experiments
+import Foundation
+import ImageIO
+import Plots
+import Tensors
+import XCTest
+
+final class TablesAndPlotsTests: XCTestCase {
+    func testTableWritesCSVAndMarkdownOfTheSameRows() {
+        var t = Table(columns: ["model", "test_accuracy", "fit_seconds", "note"])
+        t.append([.text("knn5"), .fraction(0.93666), .seconds(1.23456), .text("a, \"b\"")])
+        XCTAssertEqual(t.csv, "model,test_accuracy,fit_seconds,note\nknn5,0.9367,1.235,\"a, \"\"b\"\"\"\n")
+        XCTAssertEqual(t.markdown, "| model | test_accuracy | fit_seconds | note |\n|---|---|---|---|\n| knn5 | 0.9367 | 1.235 | a, \"b\" |\n")
+    }
+
+    func testDecisionBoundaryColorsEachHalfByItsClassAndIsDeterministic() throws {
+        // A model that says class 1 right of x = 0 and class 0 left of it.
+        let probabilities: (Matrix) throws -> Matrix = { x in
+            var p = Matrix(rows: x.rows, cols: 2)
+            for i in 0..<x.rows { let right: Float = x[i, 0] > 0 ? 1 : 0; p[i, 0] = 1 - right; p[i, 1] = right }
+            return p
+        }
+        let style = DecisionBoundaryStyle(xRange: -1...1, yRange: -1...1, resolution: 40)
+        let points = Matrix(rows: 0, cols: 2)
+        let a = try renderDecisionBoundary(probabilities: probabilities, points: points, labels: [], style: style)
+        let b = try renderDecisionBoundary(probabilities: probabilities, points: points, labels: [], style: style)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a.width, 40 + 48)
+        // Plot area starts at (24, 24): a pixel left of the middle shows class 0's color, one right of it class 1's.
+        let left = RGB(a[24 + 5, 24 + 20, 0], a[24 + 5, 24 + 20, 1], a[24 + 5, 24 + 20, 2])
+        let right = RGB(a[24 + 34, 24 + 20, 0], a[24 + 34, 24 + 20, 1], a[24 + 34, 24 + 20, 2])
+        XCTAssertEqual(left, RGB.white.mixed(with: RGB.classColor(0), 0.6))
+        XCTAssertEqual(right, RGB.white.mixed(with: RGB.classColor(1), 0.6))
+        // The boundary is traced at the column where the class changes (pixel 19 → 20).
+        XCTAssertEqual(a[24 + 19, 24 + 20, 0], 60)
+    }
+
+    func testTileGridMapsZeroToMidGray() {
+        let image = tileGrid([[-1, 0, 1, 0]], height: 2, width: 2, columns: 1, scale: 1)
+        XCTAssertEqual(image.width, 4)
+        XCTAssertEqual(image[1, 1, 0], 0)      // -1 → black
+        XCTAssertEqual(image[2, 1, 0], 128)    // 0 → mid-gray
+        XCTAssertEqual(image[1, 2, 0], 255)    // 1 → white
+    }
+
+    func testModelNamesAndDataFolderNames() {
+        XCTAssertEqual(SuiteModel.allCases.map(\.rawValue), ["logreg", "knn5", "bovw-hist", "bovw-triangle", "mlp", "lenet5"])
+        XCTAssertEqual(dataFolderName("mnist5k"), "mnist5k")
+        XCTAssertEqual(dataFolderName("fashion"), "fashion-mnist")
+        XCTAssertEqual(dataFolderName("/tmp/my photos/"), "my-photos")
+    }
+}
