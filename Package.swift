@@ -72,6 +72,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Tensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["Fixtures"]),
+        // Replays the fuzzers' seed corpus and every input they found (fuzz/corpus, fuzz/regressions).
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageIO", "Datasets", "NeuralNetworks"]),
         .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageIO", "Tensors"]),

@@ -5,13 +5,17 @@
 # leak or hang is written to fuzz/regressions/<target>/, where the test suite replays it.
 #
 #   fuzz/run.sh [seconds per target] [target ...]      (default 60 s, every target)
+#   fuzz/run.sh --replay [target ...]                     (each tracked corpus and regression file once)
 #
+# --replay runs the files under AddressSanitizer and LeakSanitizer without fuzzing (make sanitize).
 # Ends non-zero when any target found a failure. Set FUZZ_NICE=19 to use only idle CPU, and
 # FUZZ_SKIP_BUILD=1 to run the targets as last built.
 set -euo pipefail
 cd "$(dirname "$0")"
-seconds=${1:-60}
-shift || true
+replay=
+if [ "${1:-}" = --replay ]; then replay=1; shift; fi
+seconds=60
+if [ -z "$replay" ] && [ $# -gt 0 ]; then seconds=$1; shift; fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(png jpeg pnm idx idx-gzip csv safetensors); fi
 scratch=../.build-fuzz
@@ -32,6 +36,21 @@ fi
 bin=$(swift build --scratch-path "$scratch" -c debug --show-bin-path)
 
 failed=0
+if [ -n "$replay" ]; then
+    for target in "${targets[@]}"; do
+        existing=()
+        for f in corpus/"$target"/* regressions/"$target"/*; do [ -f "$f" ] && existing+=("$f"); done
+        log="$scratch/replay-$target.log"
+        if "$bin/fuzz-$target" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 "${existing[@]}" >"$log" 2>&1; then
+            printf 'fuzz-%-12s %4d files replayed: clean\n' "$target" "${#existing[@]}"
+        else
+            printf 'fuzz-%-12s %4d files replayed: FAILED, see %s\n' "$target" "${#existing[@]}" "$log"
+            grep -m3 -E "ERROR|SUMMARY|Fatal error" "$log" || true
+            failed=1
+        fi
+    done
+    exit $failed
+fi
 for target in "${targets[@]}"; do
     work="$scratch/corpus/$target"
     artifacts="regressions/$target"

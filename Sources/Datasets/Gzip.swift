@@ -2,6 +2,7 @@
 // magic bytes 1f 8b is inflated, anything else is taken as it is.
 import CZlib
 import Foundation
+import ImageIO
 
 /// True when `bytes` start with the gzip magic number 1f 8b.
 public func isGzip(_ bytes: [UInt8]) -> Bool {
@@ -66,10 +67,11 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
     guard !isFolder.boolValue else {
         throw DatasetError.badFile(path: path, reason: "is a folder, not a file")
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw DatasetError.badFile(path: path, reason: "the file cannot be read; check its permissions")
+    do {
+        return try ImageIO.readFileBytes(atPath: path)
+    } catch ImageIOError.cannotRead(_, let reason) {
+        throw DatasetError.badFile(path: path, reason: "the file cannot be read (\(reason)); check its permissions")
     }
-    return [UInt8](data)
 }
 
 /// The file's bytes, inflated when they are gzip data (capped at `maximumInflatedSize`).

@@ -56,8 +56,12 @@ public func writeImage(_ image: Image, toPath path: String, jpegQuality: Int = 9
     try writeFileAtomically(bytes, to: path)
 }
 
-/// The whole content of a file, read with POSIX calls so that the error can say why it failed.
-func readFileBytes(atPath path: String) throws -> [UInt8] {
+/// The whole content of the regular file at `path`, read with POSIX calls so that the error can
+/// say why it failed (and so that an empty file costs nothing: Foundation's `contents(atPath:)`
+/// leaks a buffer on those). Shared with the data loaders.
+///
+/// - Throws: `ImageIOError.cannotRead` with the system's reason, or "not a regular file".
+public func readFileBytes(atPath path: String) throws -> [UInt8] {
     let descriptor = open(path, O_RDONLY)
     guard descriptor >= 0 else {
         throw ImageIOError.cannotRead(path: path, reason: String(cString: strerror(errno)))

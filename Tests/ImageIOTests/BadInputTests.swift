@@ -101,6 +101,27 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(error.description.contains("100000 × 100000"), error.description)
     }
 
+    func testPNGHeaderLargerThanItsFileCanHoldThrowsBeforeAllocating() {
+        // 10,000 × 10,000 RGB is within the pixel limit, but its 300 MB of rows cannot deflate
+        // into a file of 65 bytes (deflate shrinks at most 1032 : 1): refused from the header.
+        let ihdr = bigEndian32(10_000) + bigEndian32(10_000) + [8, 2, 0, 0, 0]
+        let bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + pngChunk("IHDR", ihdr)
+            + pngChunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + pngChunk("IEND", [])
+        let start = Date()
+        assertThrowsImageIOError(naming: "big.png", containing: ["truncated PNG data", "10000 x 10000",
+                                                                 "at least 290707 compressed bytes", "only 65 bytes"]) {
+            try decodePNG(bytes, name: "big.png")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 0.1)
+        // The same header with 1-bit gray rows (12.5 MB, at least 12,122 compressed bytes) passes
+        // this check and fails later, on the missing data.
+        let bitmap = bigEndian32(10_000) + bigEndian32(10_000) + [1, 0, 0, 0, 0]
+        let small: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + pngChunk("IHDR", bitmap)
+            + pngChunk("IDAT", [UInt8](repeating: 0, count: 12_200)) + pngChunk("IEND", [])
+        guard let error = imageIOError({ try decodePNG(small, name: "bits.png") }) else { return }
+        XCTAssertFalse(error.description.contains("compressed bytes"), error.description)
+    }
+
     func testHugeJPEGHeaderThrowsAtOnce() throws {
         var bytes = try fixtureBytes("rgb_progressive.jpg")
         guard let sof = (0..<bytes.count - 1).first(where: { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xC2 }) else {
@@ -130,6 +151,22 @@ final class BadInputTests: XCTestCase {
         guard let error = imageIOError({ try decodePNM(bytes, name: "huge.ppm") }) else { return }
         XCTAssertEqual(error, .tooLarge(name: "huge.ppm", format: "PPM", width: 100_000, height: 100_000, channels: 3,
                                         limit: ImageLimits.maxPixels))
+    }
+
+    func testPGMHeadersLargerThanTheirFilesThrowAtOnce() {
+        // Within the pixel limit (10,000 × 10,000), but the raster cannot fit in the file: binary
+        // and ASCII rasters are both measured against the bytes after the header before allocating.
+        let start = Date()
+        assertThrowsImageIOError(naming: "big.pgm", containing: ["truncated PGM data", "100000000 bytes", "only 3 bytes"]) {
+            try decodePNM(Array("P5\n10000 10000\n255\n".utf8) + [1, 2, 3], name: "big.pgm")
+        }
+        assertThrowsImageIOError(naming: "big.pgm", containing: ["truncated PGM data", "100000000 samples"]) {
+            try decodePNM(Array("P2\n10000 10000\n255\n1 2 3\n".utf8), name: "big.pgm")
+        }
+        assertThrowsImageIOError(naming: "huge.pgm", containing: ["100000 × 100000", "limit of"]) {
+            try decodePNM(Array("P2 100000 100000 255\n1 2 3\n".utf8), name: "huge.pgm")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 0.1)
     }
 
     func testTheLimitCanBeLowered() throws {
