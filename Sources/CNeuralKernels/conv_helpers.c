@@ -5,6 +5,9 @@
 // KK = C·K·K, L = OH·OW.
 #include "neural_kernels.h"
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 // Copies n floats; the common kernel sides get fixed-length copies the compiler unrolls.
 static inline void copy_row(float *restrict d, const float *restrict s, int n) {
@@ -15,7 +18,48 @@ static inline void copy_row(float *restrict d, const float *restrict s, int n) {
     }
 }
 
+#if defined(__x86_64__)
+// Stride 1 with AVX-512: each output row is OW contiguous floats, copied (or added) 16 at a time
+// with a mask for the rest.
+__attribute__((target("avx512f")))
+static void im2col_s1_avx512(const float *restrict xp, int C, int PH, int PW, int K, int OH, int OW, float *restrict cols) {
+    for (int c = 0; c < C; c++)
+        for (int ky = 0; ky < K; ky++)
+            for (int kx = 0; kx < K; kx++) {
+                const float *src = xp + ((size_t)c * PH + ky) * PW + kx;
+                for (int oy = 0; oy < OH; oy++) {
+                    const float *row = src + (size_t)oy * PW;
+                    for (int ox = 0; ox < OW; ox += 16) {
+                        __mmask16 m = OW - ox >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (OW - ox)) - 1);
+                        _mm512_mask_storeu_ps(cols + ox, m, _mm512_maskz_loadu_ps(m, row + ox));
+                    }
+                    cols += OW;
+                }
+            }
+}
+
+__attribute__((target("avx512f")))
+static void col2im_s1_avx512(const float *restrict dcols, int C, int PH, int PW, int K, int OH, int OW, float *restrict dxp) {
+    for (int c = 0; c < C; c++)
+        for (int ky = 0; ky < K; ky++)
+            for (int kx = 0; kx < K; kx++) {
+                float *dst = dxp + ((size_t)c * PH + ky) * PW + kx;
+                for (int oy = 0; oy < OH; oy++) {
+                    float *row = dst + (size_t)oy * PW;
+                    for (int ox = 0; ox < OW; ox += 16) {
+                        __mmask16 m = OW - ox >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (OW - ox)) - 1);
+                        _mm512_mask_storeu_ps(row + ox, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, row + ox), _mm512_maskz_loadu_ps(m, dcols + ox)));
+                    }
+                    dcols += OW;
+                }
+            }
+}
+#endif
+
 void nk_im2col(const float *restrict xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict cols) {
+#if defined(__x86_64__)
+    if (S == 1 && nk_uses_avx512()) { im2col_s1_avx512(xp, C, PH, PW, K, OH, OW, cols); return; }
+#endif
     for (int c = 0; c < C; c++)
         for (int ky = 0; ky < K; ky++)
             for (int kx = 0; kx < K; kx++) {
@@ -43,6 +87,9 @@ void nk_im2row(const float *restrict xp, int C, int PH, int PW, int K, int S, in
 
 void nk_col2im(const float *restrict dcols, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict dxp) {
     memset(dxp, 0, sizeof(float) * (size_t)C * PH * PW);
+#if defined(__x86_64__)
+    if (S == 1 && nk_uses_avx512()) { col2im_s1_avx512(dcols, C, PH, PW, K, OH, OW, dxp); return; }
+#endif
     for (int c = 0; c < C; c++)
         for (int ky = 0; ky < K; ky++)
             for (int kx = 0; kx < K; kx++) {
@@ -78,5 +125,21 @@ void nk_maxpool2_forward(const float *restrict x, int planes, int H, int W, floa
                 dst[oy * OW + ox] = best;
                 idx[oy * OW + ox] = at;
             }
+    }
+}
+
+void nk_maxpool_backward(const float *restrict dy, const int *restrict arg, const float *restrict x, int planes, int HW, int OHW,
+                         float *restrict dx) {
+    for (int q = 0; q < planes; q++) {
+        float *dst = dx + (size_t)q * HW;
+        const float *src = dy + (size_t)q * OHW;
+        const int *idx = arg + (size_t)q * OHW;
+        memset(dst, 0, sizeof(float) * HW);
+        if (x) {
+            const float *in = x + (size_t)q * HW;
+            for (int o = 0; o < OHW; o++) dst[idx[o]] += in[idx[o]] > 0 ? src[o] : 0.0f;
+        } else {
+            for (int o = 0; o < OHW; o++) dst[idx[o]] += src[o];
+        }
     }
 }

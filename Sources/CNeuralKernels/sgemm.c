@@ -104,6 +104,26 @@ static void kernel_avx512(int kc, const float *Ap, const float *Bp, int bstride,
         }
     }
 }
+
+// The same for a panel of at most 16 columns (the right edge of C): half the multiply-adds of the
+// full kernel instead of the same number. Each element is summed exactly as by kernel_avx512.
+__attribute__((target("avx512f")))
+static void kernel_avx512_16(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr) {
+    __m512 c0[MR];
+    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
+    for (int r = 0; r < MR; r++) c0[r] = _mm512_setzero_ps();
+    for (int k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, Bp);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < MR; r++) c0[r] = _mm512_fmadd_ps(_mm512_set1_ps(Ap[r]), b0, c0[r]);
+        Ap += MR;
+        Bp += bstride;
+    }
+    for (int r = 0; r < mr; r++) {
+        float *row = C + (size_t)r * ldc;
+        _mm512_mask_storeu_ps(row, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, row), c0[r]));
+    }
+}
 #endif
 
 static void kernel_portable(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr) {
@@ -154,6 +174,7 @@ void nk_sgemm(int transA, int transB, int M, int N, int K,
                         int mr = mc - ir < MR ? mc - ir : MR;
                         float *c = C + (size_t)(ic + ir) * ldc + jc + jr;
 #if defined(__x86_64__)
+                        if (avx && nr <= 16) { kernel_avx512_16(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr); continue; }
                         if (avx) { kernel_avx512(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr); continue; }
 #endif
                         kernel_portable(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr);

@@ -10,8 +10,14 @@ public class ElementwiseLayer: Layer {
 
 /// ReLU: y = max(0, x); dx = dy where y > 0.
 public final class ReLU: ElementwiseLayer {
+    /// Set by `Sequential` when a max-pooling layer follows: that layer's backward pass already
+    /// zeroes the gradient where y ≤ 0 (it reads y at each window's maximum, the only places it
+    /// sends gradient to), so this layer hands the gradient through and saves a pass over memory.
+    var gradientMaskedDownstream = false
+
     public override init() { super.init() }
     public override var label: String { "ReLU" }
+    public override var passesGradientThrough: Bool { gradientMaskedDownstream }
 
     public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
         let y = output.reserve(n * outputCount)
@@ -21,6 +27,7 @@ public final class ReLU: ElementwiseLayer {
 
     public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
         guard let dx else { return }
+        if gradientMaskedDownstream { dx.update(from: dy, count: n * outputCount); return }
         let y = UnsafePointer(output.pointer)
         parallelElements(n * outputCount, grain: 65_536) { r in nk_relu_backward(y + r.lowerBound, dy + r.lowerBound, dx + r.lowerBound, r.count) }
     }

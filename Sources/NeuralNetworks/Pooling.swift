@@ -38,6 +38,9 @@ public class Pool2D: Layer {
 /// (the first one on a tie).
 public final class MaxPool2D: Pool2D {
     private let argmax = IndexBuffer()  // N·C·OH·OW indices within the input plane
+    /// Set by `Sequential` when a ReLU precedes this layer: the backward pass then also applies
+    /// the ReLU's mask (gradient only where the input, the ReLU's output, is positive).
+    var masksNonPositiveInputs = false
 
     /// - Parameters: kernelSize K; stride S (defaults to K: non-overlapping windows).
     public init(kernelSize: Int = 2, stride: Int? = nil) { super.init(window: kernelSize, stride: stride) }
@@ -81,13 +84,12 @@ public final class MaxPool2D: Pool2D {
 
     public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
         guard let dx else { return }
-        let arg = argmax.pointer, hw = h * w, ohw = oh * ow
-        parallelElements(n * c, grain: max(1, 16_384 / hw)) { planes in
-            for q in planes {
-                let dst = dx + q * hw, src = dy + q * ohw, idx = arg + q * ohw
-                dst.update(repeating: 0, count: hw)
-                for o in 0..<ohw { dst[Int(idx[o])] += src[o] }
-            }
+        let arg = UnsafePointer(argmax.pointer), hw = h * w, ohw = oh * ow
+        let mask = masksNonPositiveInputs ? input : nil
+        parallelElements(n * c, grain: max(1, 32_768 / hw)) { planes in
+            let first = planes.lowerBound
+            nk_maxpool_backward(dy + first * ohw, arg + first * ohw, mask.map { $0 + first * hw }, Int32(planes.count),
+                                Int32(hw), Int32(ohw), dx + first * hw)
         }
     }
 }

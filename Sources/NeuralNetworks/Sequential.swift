@@ -32,6 +32,13 @@ public final class Sequential {
         self.layers = layers
         self.outputShape = shape
         self.firstLearning = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
+        // ReLU → MaxPool: the pooling's backward pass applies the ReLU's mask (see ReLU).
+        for (a, b) in zip(layers, layers.dropFirst()) {
+            if let relu = a as? ReLU, let pool = b as? MaxPool2D {
+                relu.gradientMaskedDownstream = true
+                pool.masksNonPositiveInputs = true
+            }
+        }
     }
 
     /// Elements per sample of the input and of the output.

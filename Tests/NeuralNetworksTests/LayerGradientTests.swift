@@ -92,6 +92,31 @@ final class LayerGradientTests: XCTestCase {
         XCTAssertEqual(try layer.backward(dy), dy)
     }
 
+    /// In a network, ReLU → MaxPool share one backward pass (the pooling applies the ReLU's mask):
+    /// the gradients must equal those of the same layers driven one by one.
+    func testFusedReLUMaxPoolMatchesSeparateLayers() throws {
+        func layers() -> [Layer] { [Conv2D(outChannels: 3, kernelSize: 3, padding: 1), ReLU(), MaxPool2D(kernelSize: 2), Flatten(), Dense(outputs: 4)] }
+        let model = try Sequential(inputShape: [2, 6, 6], layers())
+        model.initialize(seed: 8)
+        let x = randomTensor([5, 2, 6, 6], seed: 23)
+        let dy = randomTensor([5, 4], seed: 24)
+        let y = try model.forward(x, training: true)
+        let dx: [Float] = dy.data.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: model.backward($0.baseAddress!, inputGradient: true)!, count: x.count)) }
+
+        let separate = layers()
+        var h = x
+        for (layer, trained) in zip(separate, model.layers) {
+            try layer.build(inputShape: trained.inputShape)
+            for (p, q) in zip(layer.parameters, trained.parameters) { p.values = q.values }
+            h = try layer.forward(h, training: true)
+        }
+        XCTAssertEqual(h, y)
+        var g = dy
+        for layer in separate.reversed() { g = try layer.backward(g) }
+        XCTAssertEqual(g.data, dx, "dL/dx")
+        for (p, q) in zip(separate.flatMap(\.parameters), model.parameters) { XCTAssertEqual(p.gradients, q.gradients, p.name) }
+    }
+
     func testWholeNetworkInputGradient() throws {
         let model = try Sequential(inputShape: [1, 6, 6], [
             Conv2D(outChannels: 2, kernelSize: 3, padding: 1), Tanh(), AvgPool2D(kernelSize: 2),

@@ -32,6 +32,11 @@ void nk_relu_backward(const float *y, const float *dy, float *dx, long n);
 /// each input plane (the first on a tie).
 void nk_maxpool2_forward(const float *x, int planes, int H, int W, float *y, int *arg);
 
+/// Max-pooling backward over `planes` planes: dx (HW per plane) is zeroed, then each dy value (OHW
+/// per plane) is added at its window's maximum; when x is non-null, only where x there is > 0
+/// (the mask of a ReLU before the pooling).
+void nk_maxpool_backward(const float *dy, const int *arg, const float *x, int planes, int HW, int OHW, float *dx);
+
 #ifdef __cplusplus
 }
 #endif
