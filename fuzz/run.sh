@@ -35,6 +35,8 @@ if [ -z "${FUZZ_SKIP_BUILD:-}" ]; then
 fi
 bin=$(swift build --scratch-path "$scratch" -c debug --show-bin-path)
 
+# libFuzzer reports crashes itself; Swift's own backtracer would only get in its way.
+export SWIFT_BACKTRACE=enable=no
 failed=0
 if [ -n "$replay" ]; then
     for target in "${targets[@]}"; do

@@ -70,17 +70,18 @@ private func readIDXFile(_ raw: [UInt8], path: String, rank: Int, what: String) 
         let o = 4 + 4 * d
         dimensions.append(Int(head[o..<(o + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
     }
-    // Dimensions are at most 2³² − 1 each, so the product of three fits in Int only with a check.
-    var declared = headerSize
+    // Dimensions are at most 2³² − 1 each, so the product of three (and the header added to it)
+    // fits in Int only with a check.
     var payload = 1
-    for d in dimensions {
-        let (p, overflow) = payload.multipliedReportingOverflow(by: d)
-        guard !overflow else {
-            throw DatasetError.badFile(path: path, reason: "the header declares \(dimensionText(dimensions, what: what)), which is far too large; the header is corrupt")
-        }
-        payload = p
+    var overflow = false
+    for d in dimensions where !overflow {
+        (payload, overflow) = payload.multipliedReportingOverflow(by: d)
     }
-    declared += payload
+    let declared: Int
+    (declared, overflow) = overflow ? (0, true) : headerSize.addingReportingOverflow(payload)
+    guard !overflow else {
+        throw DatasetError.badFile(path: path, reason: "the header declares \(dimensionText(dimensions, what: what)), which is far too large; the header is corrupt")
+    }
     let sizeText = "header declares \(dimensionText(dimensions, what: what)) (\(declared) bytes)"
     if !gzipped {
         guard raw.count == declared else {

@@ -108,6 +108,13 @@ final class IDXTests: XCTestCase {
         try write(be32(0x0000_0803) + be32(0xFFFF_FFFF) + be32(0xFFFF_FFFF) + be32(0xFFFF_FFFF), to: dir + "/overflow")
         message = errorMessage(try loadIDX(images: dir + "/overflow", labels: dir + "/lab", name: "t"))
         XCTAssertTrue(message.contains("far too large"), message)
+        // Dimensions whose product is exactly Int.max (7² · 73 · 127 · 337 · 92737 · 649657): only
+        // adding the 16-byte header overflows.
+        let atIntMax = be32(0x0000_0803) + be32(454_279) + be32(31_252_369) + be32(649_657)
+        for bytes in [atIntMax, gzipCompressed(atIntMax)] {
+            message = errorMessage(try decodeIDX(bytes, rank: 3, path: "max.idx"))
+            XCTAssertTrue(message.contains("max.idx: the header declares 454279 images of 31252369×649657, which is far too large"), message)
+        }
         XCTAssertLessThan(Date().timeIntervalSince(start), 1.0)
     }
 
