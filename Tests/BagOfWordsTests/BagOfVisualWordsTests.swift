@@ -38,7 +38,8 @@ final class BagOfVisualWordsTests: XCTestCase {
     func testHardHistogramCountsEveryPatchOncePerGrid() throws {
         let (x, y) = barImages(count: 40, seed: 2)
         var model = try BagOfVisualWords(imageHeight: 12, imageWidth: 12, patchSize: 4, stride: 2, patchCount: 2000,
-                                         whiteningEpsilon: nil, codebookSize: 8, encoding: .hard, poolingGrids: [1, 2])
+                                         whiteningEpsilon: nil, codebookSize: 8, encoding: .hard, poolingGrids: [1, 2],
+                                         normalization: .none)
         try model.fit(x, y, classCount: 2)
         let features = try model.transform(x)
         XCTAssertEqual(features.cols, 8 * 5)

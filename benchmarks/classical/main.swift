@@ -47,6 +47,9 @@ struct BenchClassical: ParsableCommand {
     @Option(help: "Bag of words: random patches for the codebook.")
     var patches: Int?
 
+    @Option(help: "Bag of words: feature normalization (none, l1, l2, squareRoot).")
+    var normalization: String?
+
     @Option(help: "Folder of the embedded MNIST-5k IDX files.")
     var mnistFolder: String = "data/mnist5k"
 
@@ -65,16 +68,6 @@ struct BenchClassical: ParsableCommand {
         }
         let classes = train.classCount
 
-        if wanted.contains("probe") {
-            let obj = LogisticObjective(x: train.features, y: train.labels, classCount: classes, c: 1)
-            var theta = [Float](repeating: 0.001, count: obj.parameterCount)
-            for _ in 0..<3 { let t = Stopwatch(); _ = obj.evaluate(theta); log("evaluate \(t.seconds)") }
-            let w = Matrix(rows: 784, cols: 10, repeating: 0.01)
-            for _ in 0..<3 { let t = Stopwatch(); _ = train.features.matmul(w); log("XW \(t.seconds)") }
-            let g = Matrix(rows: train.count, cols: 10, repeating: 0.01)
-            for _ in 0..<3 { let t = Stopwatch(); _ = train.features.matmul(g, transposeSelf: true); log("XtG \(t.seconds)") }
-            theta[0] = 0
-        }
         if wanted.contains("logreg") {
             var model = try LogisticRegression(c: 1)
             let t = Stopwatch()
@@ -123,23 +116,24 @@ struct BenchClassical: ParsableCommand {
         print(csv, terminator: "")
     }
 
-    /// The two pipelines of the digits table: the lecture's hard histogram, and Coates & Ng's
-    /// whitened triangle code pooled over quadrants.
+    /// The two pipelines of the digits table (the library's named settings), with any field the
+    /// command line overrides.
     func bagOfWords(_ encoding: VisualWordEncoding, _ shape: ImageShape?) throws -> BagOfVisualWords {
         let s = shape ?? ImageShape(channels: 1, height: 28, width: 28)
-        var preset = encoding == .hard ? BagOfWordsPreset.histogram : BagOfWordsPreset.triangle
-        if let c = bovwC { preset.c = c }
-        if let e = zcaEpsilon { preset.whiteningEpsilon = e > 0 ? e : nil }
-        if let e = contrastEpsilon { preset.contrastEpsilon = e }
-        if let g = grids { preset.poolingGrids = g.split(separator: ",").compactMap { Int($0) } }
-        if let p = patches { preset.patchCount = p }
-        log("  \(preset)")
-        return try BagOfVisualWords(imageHeight: s.height, imageWidth: s.width, channels: s.channels,
-                                    patchCount: preset.patchCount, contrastEpsilon: preset.contrastEpsilon,
-                                    whiteningEpsilon: preset.whiteningEpsilon, encoding: encoding,
-                                    poolingGrids: preset.poolingGrids,
-                                    classifier: try LogisticRegression(c: preset.c, standardize: true),
-                                    name: encoding == .hard ? "bovw-hist" : "bovw-triangle")
+        var settings = encoding == .hard ? BagOfWordsSettings.histogram : BagOfWordsSettings.triangle
+        if let c = bovwC { settings.c = c }
+        if let e = zcaEpsilon { settings.whiteningEpsilon = e > 0 ? e : nil }
+        if let e = contrastEpsilon { settings.contrastEpsilon = e }
+        if let g = grids { settings.poolingGrids = g.split(separator: ",").compactMap { Int($0) } }
+        if let p = patches { settings.patchCount = p }
+        if let n = normalization {
+            guard let value = FeatureNormalization(rawValue: n) else {
+                throw ValidationError("--normalization must be one of \(FeatureNormalization.allCases.map(\.rawValue))")
+            }
+            settings.normalization = value
+        }
+        log("  \(settings)")
+        return try BagOfVisualWords(imageHeight: s.height, imageWidth: s.width, channels: s.channels, settings: settings)
     }
 
     func loadData() throws -> (train: Dataset, test: Dataset) {
@@ -153,21 +147,6 @@ struct BenchClassical: ParsableCommand {
         default:
             throw ValidationError("--data must be fashion or mnist5k, not \(data)")
         }
-    }
-}
-
-/// The hyperparameters of the digits table's two pipelines: the lecture's hard histogram, and
-/// Coates & Ng's whitened triangle code pooled over quadrants.
-struct BagOfWordsPreset: CustomStringConvertible {
-    var patchCount = 100_000
-    var contrastEpsilon: Float = 0.01
-    var whiteningEpsilon: Float? = 0.1
-    var poolingGrids = [2]
-    var c = 1.0
-    static let histogram = BagOfWordsPreset(whiteningEpsilon: nil, poolingGrids: [1, 2])
-    static let triangle = BagOfWordsPreset()
-    var description: String {
-        "patches \(patchCount), contrast ε \(contrastEpsilon), ZCA ε \(whiteningEpsilon.map { "\($0)" } ?? "off"), grids \(poolingGrids), C \(c)"
     }
 }
 
