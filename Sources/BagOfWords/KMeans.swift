@@ -97,6 +97,11 @@ public struct KMeans: Sendable {
 
     // MARK: - Seeding
 
+    /// Greedy k-means++ with the triangle inequality: a point i whose nearest chosen center a is at
+    /// distance r has ‖x − c‖ ≥ ‖c − μₐ‖ − r ≥ r for a candidate c with ‖c − μₐ‖ ≥ 2r, so c cannot
+    /// lower its distance and its distance to c is not computed. Once a few dozen centers are
+    /// chosen most points are skipped, which is where the time of seeding goes otherwise (every
+    /// step would stream the whole data set).
     private func kMeansPlusPlus(_ x: Matrix, norms: [Float], rng: inout Xoshiro256) -> Matrix {
         let (n, d, k) = (x.rows, x.cols, clusterCount)
         let trials = min(16, 2 + Int(log(Double(k))))
@@ -104,6 +109,8 @@ public struct KMeans: Sendable {
         let first = rng.int(below: n)
         for j in 0..<d { centers[0, j] = x[first, j] }
         var closest = squaredDistances(x, norms: norms, to: x.rows([first]))
+        var nearest = [Int32](repeating: 0, count: n)
+        var centerNorms: [Float] = [norms[first]]
         for c in 1..<k {
             // Draw `trials` candidates ∝ closest², keep the one that lowers the potential most.
             let cumulative = prefixSums(closest)
@@ -115,17 +122,77 @@ public struct KMeans: Sendable {
                 while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > u { hi = mid } else { lo = mid + 1 } }
                 return lo
             }
-            let dist = squaredDistances(x, norms: norms, to: x.rows(candidates))
-            var bestTrial = 0, bestPotential = Double.infinity
-            for t in 0..<trials {
-                var potential = 0.0
-                for i in 0..<n { potential += Double(min(closest[i], dist[i * trials + t])) }
-                if potential < bestPotential { bestPotential = potential; bestTrial = t }
+            // Squared distances between the candidates and the chosen centers (trials × c).
+            let candidateRows = x.rows(candidates)
+            var between = [Float](repeating: 0, count: trials * c)
+            candidateRows.data.withUnsafeBufferPointer { a in
+                centers.data.withUnsafeBufferPointer { b in
+                    between.withUnsafeMutableBufferPointer { out in
+                        sgemm(transA: false, transB: true, m: trials, n: c, k: d, a: a.baseAddress!, lda: d,
+                              b: b.baseAddress!, ldb: d, c: out.baseAddress!, ldc: c)
+                    }
+                }
             }
-            for i in 0..<n { closest[i] = min(closest[i], dist[i * trials + bestTrial]) }
+            for t in 0..<trials {
+                for j in 0..<c { between[t * c + j] = max(0, norms[candidates[t]] - 2 * between[t * c + j] + centerNorms[j]) }
+            }
+            // Points some candidate may come closer to than their nearest center (with a margin for
+            // the rounding of the distances).
+            let active: [Int32] = (0..<n).compactMap { i in
+                let a = Int(nearest[i]), bound = 4 * closest[i] * 1.001 + 1e-6 * norms[i]
+                for t in 0..<trials where between[t * c + a] <= bound { return Int32(i) }
+                return nil
+            }
+            let dist = squaredDistances(x, norms: norms, rows: active, to: candidateRows)
+            // Potential of each candidate = Σ closest + Σ over active points of min(0, dist − closest),
+            // summed in chunks of fixed size combined in order.
+            let gains: [[Double]] = Parallel.mapChunks(0..<active.count, grain: 4096) { r in
+                var g = [Double](repeating: 0, count: trials)
+                for p in r {
+                    let i = Int(active[p])
+                    for t in 0..<trials { g[t] += Double(min(0, dist[p * trials + t] - closest[i])) }
+                }
+                return g
+            }
+            var bestTrial = 0, bestGain = Double.infinity
+            for t in 0..<trials {
+                let gain = gains.reduce(0) { $0 + $1[t] }
+                if gain < bestGain { bestGain = gain; bestTrial = t }
+            }
+            for (p, i32) in active.enumerated() {
+                let i = Int(i32), v = dist[p * trials + bestTrial]
+                if v < closest[i] { closest[i] = v; nearest[i] = Int32(c) }
+            }
             for j in 0..<d { centers[c, j] = x[candidates[bestTrial], j] }
+            centerNorms.append(norms[candidates[bestTrial]])
         }
         return centers
+    }
+
+    /// Squared distances of the rows `rows` of `x` to each of a few points (rows.count × P,
+    /// row-major, P ≤ 16), through the narrow-product kernel.
+    private func squaredDistances(_ x: Matrix, norms: [Float], rows: [Int32], to points: Matrix) -> [Float] {
+        let (d, p) = (x.cols, points.rows)
+        var packed = [Float](repeating: 0, count: d * 16)
+        for c in 0..<p { for j in 0..<d { packed[j * 16 + c] = points[c, j] } }
+        let pn = points.rowSquaredNorms()
+        var out = [Float](repeating: 0, count: rows.count * p)
+        x.data.withUnsafeBufferPointer { xp in
+            rows.withUnsafeBufferPointer { idx in
+                out.withUnsafeMutableBufferPointer { o in
+                    let ob = o.baseAddress!
+                    Parallel.forRange(0..<rows.count, grain: 1024) { r in
+                        var z = [Float](repeating: 0, count: r.count * 16)
+                        ck_times_narrow_rows(xp.baseAddress!, Int32(d), idx.baseAddress! + r.lowerBound, Int32(r.count), packed, &z)
+                        for (q, row) in r.enumerated() {
+                            let i = Int(idx[row])
+                            for c in 0..<p { ob[row * p + c] = max(0, norms[i] - 2 * z[q * 16 + c] + pn[c]) }
+                        }
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// Squared distances of every row of `x` to each of a few points (N × P, row-major, P ≤ 16),

@@ -19,17 +19,35 @@ static int has_avx512(void) {
     return cached;
 }
 
-// Z[r] = Σ_j x[r][j]·W[j] for 8 rows (rows beyond `rows` are skipped).
-CK_AVX512 static void forward8(const float *x, int rows, int d, const float *w16, __m512 out[8]) {
+// Z[r] = Σ_j xr[r][j]·W[j] for 8 row pointers.
+CK_AVX512 static void forward8_rows(const float *const xr[8], int d, const float *w16, __m512 out[8]) {
     __m512 acc[8];
-    const float *xr[8];
-    for (int r = 0; r < 8; r++) { acc[r] = _mm512_setzero_ps(); xr[r] = x + (size_t)(r < rows ? r : 0) * d; }
+    for (int r = 0; r < 8; r++) acc[r] = _mm512_setzero_ps();
     for (int j = 0; j < d; j++) {
         const __m512 wj = _mm512_loadu_ps(w16 + (size_t)j * 16);
 #pragma GCC unroll 8
         for (int r = 0; r < 8; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xr[r][j]), wj, acc[r]);
     }
     for (int r = 0; r < 8; r++) out[r] = acc[r];
+}
+
+// Z[r] = Σ_j x[r][j]·W[j] for 8 consecutive rows (rows beyond `rows` repeat the first).
+CK_AVX512 static void forward8(const float *x, int rows, int d, const float *w16, __m512 out[8]) {
+    const float *xr[8];
+    for (int r = 0; r < 8; r++) xr[r] = x + (size_t)(r < rows ? r : 0) * d;
+    forward8_rows(xr, d, w16, out);
+}
+
+CK_AVX512 static void times_narrow_rows_avx512(const float *x, int d, const int32_t *rowIndex, int n,
+                                               const float *w16, float *z16) {
+    for (int i = 0; i < n; i += 8) {
+        const int rows = n - i < 8 ? n - i : 8;
+        const float *xr[8];
+        for (int r = 0; r < 8; r++) xr[r] = x + (size_t)rowIndex[i + (r < rows ? r : 0)] * d;
+        __m512 z[8];
+        forward8_rows(xr, d, w16, z);
+        for (int r = 0; r < rows; r++) _mm512_storeu_ps(z16 + (size_t)(i + r) * 16, z[r]);
+    }
 }
 
 CK_AVX512 static void times_narrow_avx512(const float *x, int n, int d, const float *w16, float *z16) {
@@ -119,6 +137,13 @@ static double softmax_xent_portable(const float *x, int n, int d, const int32_t 
             for (int c = 0; c < k; c++) gw[(size_t)j * 16 + c] += x[(size_t)i * d + j] * v[c];
     }
     return loss;
+}
+
+void ck_times_narrow_rows(const float *x, int d, const int32_t *rowIndex, int n, const float *w16, float *z16) {
+#if defined(__x86_64__)
+    if (has_avx512()) { times_narrow_rows_avx512(x, d, rowIndex, n, w16, z16); return; }
+#endif
+    for (int i = 0; i < n; i++) times_narrow_portable(x + (size_t)rowIndex[i] * d, 1, d, w16, z16 + (size_t)i * 16);
 }
 
 void ck_times_narrow(const float *x, int n, int d, const float *w16, float *z16) {

@@ -41,6 +41,9 @@ void ck_knn_u8_vnni(const uint8_t *packedQueries, int panelStart, int panelEnd, 
 /// their own kernel.
 void ck_times_narrow(const float *x, int n, int d, const float *w16, float *z16);
 
+/// The same for the rows rowIndex[0..n) of x: z16 row i is x[rowIndex[i]]·W.
+void ck_times_narrow_rows(const float *x, int d, const int32_t *rowIndex, int n, const float *w16, float *z16);
+
 /// One fused pass of multinomial logistic regression over rows [0, n): z = x·W + b (K ≤ 16 classes,
 /// W packed d × 16, b 16 values, zero beyond K), a = softmax(z), then
 /// gradW (d × 16) += xᵀ(a − onehot(y)) and gradB (16) += Σ(a − onehot(y)) (both accumulated, not
