@@ -49,6 +49,13 @@ final class BagOfVisualWordsTests: XCTestCase {
             XCTAssertEqual(row[0..<8].reduce(0, +), 25)
             XCTAssertEqual((0..<4).map { c in row[(8 + 8 * c)..<(16 + 8 * c)].reduce(0, +) }, [9, 6, 6, 4])
         }
+        // Square-root normalization: the same codebook gives the square roots of those counts.
+        var rooted = try BagOfVisualWords(imageHeight: 12, imageWidth: 12, patchSize: 4, stride: 2, patchCount: 2000,
+                                          whiteningEpsilon: nil, codebookSize: 8, encoding: .hard, poolingGrids: [1, 2],
+                                          normalization: .squareRoot)
+        try rooted.fit(x, y, classCount: 2)
+        XCTAssertEqual(rooted.codebook, model.codebook)
+        XCTAssertEqual(try rooted.transform(x), features.map { $0.squareRoot() })
     }
 
     func testTrianglePipelineSeparatesBars() throws {
@@ -78,8 +85,9 @@ final class BagOfVisualWordsTests: XCTestCase {
 
     func testBadHyperparametersThrow() throws {
         XCTAssertThrowsError(try BagOfVisualWords(imageHeight: 5, imageWidth: 5, patchSize: 6)) { error in
-            XCTAssertTrue("\(error)".contains("patchSize"), "\(error)")
+            XCTAssertEqual("\(error)", "BagOfVisualWords: invalid patchSize: it is 6 but the images are 5×5; use a patch no larger than the image.")
         }
+        XCTAssertThrowsError(try BagOfVisualWords.triangle(imageHeight: 5, imageWidth: 28))
         XCTAssertThrowsError(try BagOfVisualWords(imageHeight: 8, imageWidth: 8, patchSize: 0))
         XCTAssertThrowsError(try BagOfVisualWords(imageHeight: 8, imageWidth: 8, patchSize: 3, stride: 0))
         XCTAssertThrowsError(try BagOfVisualWords(imageHeight: 8, imageWidth: 8, patchSize: 3, codebookSize: 0))

@@ -93,7 +93,9 @@ final class KMeansTests: XCTestCase {
     }
 
     func testBadHyperparametersThrow() throws {
-        XCTAssertThrowsError(try KMeans(clusterCount: 0))
+        XCTAssertThrowsError(try KMeans(clusterCount: 0)) { error in
+            XCTAssertEqual("\(error)", "KMeans: invalid clusterCount: it is 0; use at least 1.")
+        }
         XCTAssertThrowsError(try KMeans(clusterCount: 2, maxIterations: 0))
         XCTAssertThrowsError(try KMeans(clusterCount: 2, tolerance: -1))
         XCTAssertThrowsError(try KMeans(clusterCount: 2, algorithm: .miniBatch(batchSize: 0)))

@@ -106,7 +106,9 @@ final class KNearestNeighborsTests: XCTestCase {
     }
 
     func testBadHyperparametersThrow() throws {
-        XCTAssertThrowsError(try KNearestNeighbors(k: 0))
+        XCTAssertThrowsError(try KNearestNeighbors(k: 0)) { error in
+            XCTAssertEqual("\(error)", "KNearestNeighbors: invalid k: it is 0; use at least 1.")
+        }
         var model = try KNearestNeighbors(k: 5)
         XCTAssertThrowsError(try model.fit(Matrix(rows: 3, cols: 2), [0, 1, 0], classCount: 2)) { error in
             XCTAssertTrue("\(error)".contains("only 3 training samples"), "\(error)")

@@ -16,10 +16,11 @@ func blobs(classes: Int, perClass: Int, dims: Int, separation: Float, seed: UInt
 }
 
 final class LogisticRegressionTests: XCTestCase {
-    /// Central differences of the objective against its analytic gradient, for the softmax and the
-    /// sigmoid forms, with a penalty large enough that forgetting it would fail.
+    /// Central differences of the objective against its analytic gradient, for the sigmoid form, the
+    /// fused softmax kernel (≤ 16 classes) and the general softmax (17), with a penalty large enough
+    /// that forgetting it would fail.
     func testGradientMatchesFiniteDifferences() {
-        for classes in [2, 3] {
+        for classes in [2, 3, 17] {
             let (x, y) = blobs(classes: classes, perClass: 8, dims: 5, separation: 1, seed: 3)
             let objective = LogisticObjective(x: x, y: y, classCount: classes, c: 0.5)
             var rng = Xoshiro256(seed: 4)
@@ -83,7 +84,13 @@ final class LogisticRegressionTests: XCTestCase {
     }
 
     func testBadHyperparametersAndDataThrow() throws {
-        XCTAssertThrowsError(try LogisticRegression(solver: .gradientDescent(learningRate: -0.1)))
+        for solver: LogisticRegression.Solver in [.gradientDescent(learningRate: -0.1), .sgd(learningRate: -0.1)] {
+            XCTAssertThrowsError(try LogisticRegression(solver: solver)) { error in
+                XCTAssertEqual(error as? ClassifierError, .invalidHyperparameter(model: "LogisticRegression", name: "learningRate",
+                                                                                 reason: "it is -0.1; use a finite value > 0"))
+                XCTAssertEqual("\(error)", "LogisticRegression: invalid learningRate: it is -0.1; use a finite value > 0.")
+            }
+        }
         XCTAssertThrowsError(try LogisticRegression(solver: .sgd(learningRate: 0.1, momentum: 1, batchSize: 8)))
         XCTAssertThrowsError(try LogisticRegression(solver: .sgd(learningRate: 0.1, momentum: 0.9, batchSize: 0)))
         XCTAssertThrowsError(try LogisticRegression(c: 0))
