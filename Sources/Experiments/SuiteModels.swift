@@ -26,12 +26,7 @@ public enum SuiteModel: String, CaseIterable, Sendable {
         switch self {
         case .logreg: return "multinomial logistic regression on the pixels, L2 with C = 1, L-BFGS, at most 100 iterations"
         case .knn5: return "k-NN, k = 5, Euclidean distance, uniform vote"
-        case .bovwHist, .bovwTriangle:
-            let b = BagOfWordsSettings(self, quick: quick)
-            return "\(b.patchSize)×\(b.patchSize) patches, \(b.codebookSize) words (k-means on \(b.patchCount) random patches, \(b.iterations) iterations), "
-                + "\(b.encoding == .hard ? "hard histogram" : "triangle code"), contrast ε \(b.contrastEpsilon), "
-                + "ZCA \(b.whiteningEpsilon.map { "ε \($0)" } ?? "off"), pooling grids \(b.poolingGrids.map { "\($0)×\($0)" }.joined(separator: " + ")), "
-                + "then logistic regression (standardized features, C = \(b.c))"
+        case .bovwHist, .bovwTriangle: return bagOfWordsSettings(self, quick: quick).description
         case .mlp, .lenet5:
             let o = networkOptions(self, seed: 0, quick: quick)
             let net = self == .mlp ? "MLP 784-100-10, ReLU" : "LeNet-5 (lectures' table: conv 20@5×5, pool, conv 50@5×5, pool, dense 500, ReLU)"
@@ -40,34 +35,12 @@ public enum SuiteModel: String, CaseIterable, Sendable {
     }
 }
 
-/// The bag-of-visual-words settings of the digits table (the classical module's tuned values).
-public struct BagOfWordsSettings: Sendable {
-    public var patchSize = 6
-    public var patchCount = 100_000
-    public var codebookSize = 256
-    public var iterations = 50
-    public var encoding: VisualWordEncoding
-    public var contrastEpsilon: Float = 0.01
-    public var whiteningEpsilon: Float? = 0.1
-    public var poolingGrids = [2]
-    public var c = 1.0
-
-    /// The hard-histogram pipeline (no whitening, whole image plus quadrants) or Coates & Ng's
-    /// whitened triangle code pooled over quadrants; `quick` shrinks the codebook and its sample.
-    public init(_ model: SuiteModel, quick: Bool = false) {
-        encoding = model == .bovwHist ? .hard : .triangle
-        if model == .bovwHist { whiteningEpsilon = nil; poolingGrids = [1, 2] }
-        if quick { patchCount = 10_000; codebookSize = 64; iterations = 10 }
-    }
-
-    /// A pipeline with these settings for images of `shape`.
-    public func make(shape: ImageShape, seed: UInt64, name: String) throws -> BagOfVisualWords {
-        try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
-                             patchSize: patchSize, patchCount: patchCount, contrastEpsilon: contrastEpsilon,
-                             whiteningEpsilon: whiteningEpsilon, codebookSize: codebookSize, codebookIterations: iterations,
-                             encoding: encoding, poolingGrids: poolingGrids,
-                             classifier: try LogisticRegression(c: c, standardize: true), seed: seed, name: name)
-    }
+/// The bag-of-words pipeline of `model` with the classical module's named settings (`.histogram`,
+/// `.triangle`); `quick` shrinks the codebook and its sample.
+public func bagOfWordsSettings(_ model: SuiteModel, quick: Bool = false) -> BagOfWordsSettings {
+    var s = model == .bovwHist ? BagOfWordsSettings.histogram : BagOfWordsSettings.triangle
+    if quick { s.patchCount = 10_000; s.codebookSize = 64; s.codebookIterations = 10 }
+    return s
 }
 
 /// Training options of the digits table's networks (`quick`: a few epochs).
@@ -87,7 +60,9 @@ public func makeSuiteModel(_ model: SuiteModel, imageShape: ImageShape?, seed: U
     case .logreg: return try LogisticRegression(c: 1, seed: seed, name: "logreg")
     case .knn5: return try KNearestNeighbors(k: 5, name: "knn5")
     case .bovwHist, .bovwTriangle:
-        return try BagOfWordsSettings(model, quick: quick).make(shape: imageShape!, seed: seed, name: model.rawValue)
+        let shape = imageShape!
+        return try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
+                                    settings: bagOfWordsSettings(model, quick: quick), seed: seed, name: model.rawValue)
     case .mlp, .lenet5:
         let shape = imageShape.map { [$0.channels, $0.height, $0.width] }
         return NeuralNetworkClassifier(name: model.rawValue,

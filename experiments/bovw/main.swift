@@ -26,6 +26,8 @@ let codebookSizes = [16, 32, 64, 128, 256, 512, 1024]
 let baseCodebookSize = 256
 let patchSizes = [4, 6, 8, 10]
 let poolings: [[Int]] = [[1], [2], [1, 2]]
+/// The codebook and patch sweeps pool as the digits table's pipelines do.
+let tablePooling = bagOfWordsSettings(.bovwTriangle).poolingGrids
 let quick = (train: 500, test: 300, patches: 5_000, iterations: 5, sizes: [16, 64], patchSizes: [4, 6])
 
 struct Run {
@@ -68,14 +70,14 @@ struct BagOfWordsExperiment: ParsableCommand {
             let base = q ? quick.sizes.last! : baseCodebookSize
             var runs: [Run] = []
             for encoding in VisualWordEncoding.allCases {
-                for k in sizes { runs.append(Run(sweep: "codebook", encoding: encoding, codebookSize: k, patchSize: 6, pooling: [2])) }
+                for k in sizes { runs.append(Run(sweep: "codebook", encoding: encoding, codebookSize: k, patchSize: 6, pooling: tablePooling)) }
             }
             for encoding in VisualWordEncoding.allCases {
                 for grids in poolings { runs.append(Run(sweep: "pooling", encoding: encoding, codebookSize: base, patchSize: 6, pooling: grids)) }
             }
             for encoding in VisualWordEncoding.allCases {
                 for p in q ? quick.patchSizes : patchSizes {
-                    runs.append(Run(sweep: "patch", encoding: encoding, codebookSize: base, patchSize: p, pooling: [2]))
+                    runs.append(Run(sweep: "patch", encoding: encoding, codebookSize: base, patchSize: p, pooling: tablePooling))
                 }
             }
             let progress = Progress(experiment: "bovw", steps: runs.count)
@@ -86,14 +88,16 @@ struct BagOfWordsExperiment: ParsableCommand {
             var curves: [VisualWordEncoding: [(x: Double, y: Double)]] = [:]
             var codebooks: [VisualWordEncoding: Matrix] = [:]
             for run in runs {
-                var settings = BagOfWordsSettings(run.encoding == .hard ? .bovwHist : .bovwTriangle)
+                var settings = bagOfWordsSettings(run.encoding == .hard ? .bovwHist : .bovwTriangle)
                 settings.codebookSize = run.codebookSize
                 settings.patchSize = run.patchSize
                 settings.poolingGrids = run.pooling
                 settings.patchCount = q ? quick.patches : patchSample
-                settings.iterations = q ? quick.iterations : kmeansIterations
+                settings.codebookIterations = q ? quick.iterations : kmeansIterations
                 let name = "bovw-\(run.encoding.rawValue)-k\(run.codebookSize)-p\(run.patchSize)-\(poolingName(run.pooling))"
-                let e = try evaluate(try settings.make(shape: shape, seed: seed, name: name), on: train, test, scoreTraining: false)
+                let model = try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
+                                                 settings: settings, seed: seed, name: name)
+                let e = try evaluate(model, on: train, test, scoreTraining: false)
                 table.append([.text(run.sweep), .text(run.encoding.rawValue), .int(run.codebookSize), .int(run.patchSize),
                               .text(poolingName(run.pooling)), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
                               .fraction(e.testAccuracy), .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
@@ -107,7 +111,7 @@ struct BagOfWordsExperiment: ParsableCommand {
             }
             try table.write(to: out, stem: "sweep")
             let series = VisualWordEncoding.allCases.compactMap { enc in curves[enc].map { Series(name: enc == .hard ? "hard histogram" : "triangle code", points: $0) } }
-            let chart = lineChart(series, title: "Test accuracy vs codebook size (2x2 pooling)", xLabel: "WORDS", yLabel: "ACC", logX: true)
+            let chart = lineChart(series, title: "Test accuracy vs codebook size (pooling \(poolingName(tablePooling)))", xLabel: "WORDS", yLabel: "ACC", logX: true)
             try writeFigure(chart, to: out, stem: "accuracy-vs-codebook")
             for (encoding, words) in codebooks.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 // Each visual word is a 6×6 patch (after contrast normalization, and whitening for the
