@@ -122,6 +122,8 @@ def main():
     ap.add_argument("--data", choices=["fashion", "mnist5k"], default="fashion")
     ap.add_argument("--out", required=True)
     ap.add_argument("--tasks", default="logreg,knn,kmeans")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="time every step this many times and keep the shortest (for a shared machine)")
     args = ap.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     xtr, ytr, xte, yte = load(args.data, repo)
@@ -136,27 +138,33 @@ def main():
         rows.append((task, unit, value))
         print(f"{task},{unit},{value:.4f}", file=sys.stderr)
 
+    def best_time(step):
+        """The shortest of --repeats runs of step(); returns (seconds, last result)."""
+        best, result = float("inf"), None
+        for _ in range(max(1, args.repeats)):
+            t = time.perf_counter()
+            result = step()
+            best = min(best, time.perf_counter() - t)
+        return best, result
+
     d = args.data
     if "logreg" in tasks:
-        model = LogisticRegression(C=1.0, solver="lbfgs", max_iter=100)
-        t = time.perf_counter()
-        model.fit(xtr, ytr)
-        record(f"logreg_fit_{d}", "seconds", time.perf_counter() - t)
-        record(f"logreg_accuracy_{d}", "accuracy", model.score(xte, yte))
+        seconds, model = best_time(lambda: LogisticRegression(C=1.0, solver="lbfgs", max_iter=100).fit(xtr, ytr))
+        record(f"logreg_fit_{d}", "seconds", seconds)
+        seconds, predicted = best_time(lambda: model.predict(xte))
+        record(f"logreg_predict_{d}", "seconds", seconds)
+        record(f"logreg_accuracy_{d}", "accuracy", float(np.mean(predicted == yte)))
     if "knn" in tasks:
-        model = KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(xtr, ytr)
-        t = time.perf_counter()
-        predicted = model.predict(xte)
-        seconds = time.perf_counter() - t
+        seconds, model = best_time(lambda: KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(xtr, ytr))
+        record(f"knn5_fit_{d}", "seconds", seconds)
+        seconds, predicted = best_time(lambda: model.predict(xte))
         record(f"knn5_predict_{d}", "seconds", seconds)
         record(f"knn5_predict_throughput_{d}", "images_per_s", len(xte) / seconds)
         record(f"knn5_accuracy_{d}", "accuracy", float(np.mean(predicted == yte)))
     if "kmeans" in tasks and d == "fashion":
         points = xtr[:KMEANS_POINTS]
-        model = KMeans(n_clusters=KMEANS_CLUSTERS, n_init=1, max_iter=KMEANS_ITERATIONS, tol=0, random_state=0)
-        t = time.perf_counter()
-        model.fit(points)
-        seconds = time.perf_counter() - t
+        seconds, model = best_time(lambda: KMeans(n_clusters=KMEANS_CLUSTERS, n_init=1, max_iter=KMEANS_ITERATIONS,
+                                                  tol=0, random_state=0).fit(points))
         record("kmeans_fit", "seconds", seconds)
         record("kmeans_iteration", "seconds", seconds / model.n_iter_)
         print(f"kmeans iterations {model.n_iter_}, inertia {model.inertia_:.1f}", file=sys.stderr)
