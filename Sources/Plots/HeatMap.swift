@@ -11,6 +11,7 @@ public func confusionHeatMap(_ counts: [[Int]], classNames: [String], title: Str
     var canvas = Canvas(width: left + k * cell + 8, height: top + k * cell + 24)
     if !title.isEmpty { canvas.text(title, centerX: canvas.width / 2, y: 4) }
     canvas.text("PREDICTED", centerX: left + k * cell / 2, y: top - 20)
+    canvas.text("TRUE", x: 4, y: top - 10)
     for i in 0..<k {
         let total = max(1, counts[i].reduce(0, +))
         canvas.text(i < names.count ? names[i] : "\(i)", x: 4, y: top + i * cell + cell / 2 - 3)

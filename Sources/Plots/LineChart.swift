@@ -43,13 +43,31 @@ public func lineChart(_ series: [Series], title: String, xLabel: String, yLabel:
         canvas.text(line.name, x: left + 20, y: height + s * 12 - 2)
     }
     let fmt = { (v: Double) -> String in axisLabel(Float(v)) }
-    let xLoText = logX ? fmt(pow(10, xLo)) : fmt(xLo), xHiText = logX ? fmt(pow(10, xHi)) : fmt(xHi)
-    canvas.text(xLoText, x: left, y: top + ph + 4)
-    canvas.text(xHiText, x: left + pw - textWidth(xHiText), y: top + ph + 4)
+    let xs = Set(all.map(\.x)).sorted()
+    if xs.count >= 2 && xs.count <= 8 {
+        // Few distinct x values (codebook sizes, widths): label each one, skipping labels that would overlap.
+        var lastEnd = Int.min
+        for x in xs {
+            let label = fmt(x), w = textWidth(label)
+            let cx = min(max(px(x), left + w / 2), left + pw - w / 2)
+            guard cx - w / 2 > lastEnd + 4 else { continue }
+            canvas.fill(x: px(x), y: top + ph, width: 1, height: 3, color: .black)
+            canvas.text(label, centerX: cx, y: top + ph + 4)
+            lastEnd = cx + w / 2
+        }
+    } else {
+        let xLoText = logX ? fmt(pow(10, xLo)) : fmt(xLo), xHiText = logX ? fmt(pow(10, xHi)) : fmt(xHi)
+        canvas.text(xLoText, x: left, y: top + ph + 4)
+        canvas.text(xHiText, x: left + pw - textWidth(xHiText), y: top + ph + 4)
+    }
+    for f in [0.25, 0.5, 0.75] {  // the grid lines' values
+        let v = yLo + (yHi - yLo) * (1 - f)
+        canvas.text(String(format: "%.3f", v), x: 2, y: top + Int(Double(ph) * f) - textHeight() / 2)
+    }
     canvas.text(xLabel + (logX ? " (LOG)" : ""), centerX: left + pw / 2, y: top + ph + 16)
     canvas.text(fmt(yHi), x: 2, y: top)
     canvas.text(fmt(yLo), x: 2, y: top + ph - textHeight())
-    canvas.text(yLabel, x: 2, y: top + ph / 2)
+    canvas.text(yLabel, x: 2, y: top - textHeight() - 4)
     return canvas.image
 }
 
