@@ -29,8 +29,9 @@ public enum SuiteModel: String, CaseIterable, Sendable {
         case .bovwHist, .bovwTriangle: return bagOfWordsSettings(self, quick: quick).description
         case .mlp, .lenet5:
             let o = networkOptions(self, seed: 0, quick: quick)
-            let net = self == .mlp ? "MLP 784-100-10, ReLU" : "LeNet-5 (lectures' table: conv 20@5×5, pool, conv 50@5×5, pool, dense 500, ReLU)"
-            return "\(net); SGD momentum 0.9, batch \(o.batchSize), learning rate \(o.learningRate) with cosine decay, \(o.epochs) epochs"
+            let net = self == .mlp ? "MLP, one hidden layer of 100 ReLU units" : "LeNet-5 (lectures' table: conv 20@5×5, pool, conv 50@5×5, pool, dense 500, ReLU)"
+            let decay = o.weightDecay > 0 ? ", weight decay \(o.weightDecay)" : ""
+            return "\(net); optimizer \(o.optimizer), batch \(o.batchSize), learning rate \(o.learningRate), \(o.schedule) schedule\(decay), \(o.epochs) epochs"
         }
     }
 }
