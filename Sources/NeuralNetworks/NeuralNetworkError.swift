@@ -24,7 +24,7 @@ public enum NeuralNetworkError: Error, CustomStringConvertible, Equatable {
             return "\(reason)."
         case let .nonFiniteLoss(epoch, batch, rate):
             return "The training loss became NaN or infinite in epoch \(epoch) (batch \(batch)) at learning rate \(rate); "
-                + "try a smaller learning rate (for example \(rate / 10)) or a smaller batch-norm-free network."
+                + "try a smaller learning rate (for example \(rate / 10))."
         case let .weightsFile(path, reason):
             return "Weights file \(path): \(reason)."
         }

@@ -4,6 +4,35 @@
 import Foundation
 import Tensors
 
+/// Random changes to the training images of each batch (never to evaluation data).
+public enum ImageAugmentation: Sendable, Equatable, CustomStringConvertible {
+    /// Train on the images as they are.
+    case none
+    /// Move each training image by a random whole number of pixels in −pixels...pixels along each
+    /// axis (independently per image and batch), filling the uncovered border with zeros: the
+    /// classic augmentation of the MNIST papers. Needs a C×H×W input.
+    case randomShift(pixels: Int)
+
+    /// `image` (C×H×W) moved down by `dy` and right by `dx` pixels (negative: up, left), zeros
+    /// where nothing moved in: what `.randomShift` does to a training image.
+    public static func shifted(_ image: Tensor, dy: Int, dx: Int) -> Tensor {
+        precondition(image.rank == 3, "shifted(_:dy:dx:) takes one C×H×W image, got shape \(image.shape)")
+        var out = image
+        var scratch = [Float](repeating: 0, count: image.count)
+        out.data.withUnsafeMutableBufferPointer { o in
+            scratch.withUnsafeMutableBufferPointer { s in shiftImage(o.baseAddress!, shape: image.shape, dy: dy, dx: dx, scratch: s.baseAddress!) }
+        }
+        return out
+    }
+
+    public var description: String {
+        switch self {
+        case .none: return "none"
+        case let .randomShift(p): return "shift(±\(p))"
+        }
+    }
+}
+
 /// Options of `Trainer`, with the defaults used for the digits tables.
 public struct TrainingOptions: Sendable {
     /// Passes over the training data.
@@ -32,11 +61,13 @@ public struct TrainingOptions: Sendable {
     public var evaluateTrainingSet: Bool = true
     /// Batch size of the evaluation passes.
     public var evaluationBatchSize: Int = 256
+    /// Random changes to each training batch (seeded by `seed`; off by default).
+    public var augmentation: ImageAugmentation = .none
 
     public init(epochs: Int = 10, batchSize: Int = 64, learningRate: Float = 0.05, optimizer: OptimizerKind = .momentum,
                 weightDecay: Float = 0, schedule: LearningRateSchedule = .constant, loss: any Loss = SoftmaxCrossEntropy(),
                 seed: UInt64 = 0, validationFraction: Double = 0, earlyStoppingPatience: Int? = nil,
-                evaluateTrainingSet: Bool = true) {
+                evaluateTrainingSet: Bool = true, augmentation: ImageAugmentation = .none) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -48,6 +79,7 @@ public struct TrainingOptions: Sendable {
         self.validationFraction = validationFraction
         self.earlyStoppingPatience = earlyStoppingPatience
         self.evaluateTrainingSet = evaluateTrainingSet
+        self.augmentation = augmentation
     }
 
     func validate() throws {
@@ -59,6 +91,9 @@ public struct TrainingOptions: Sendable {
         if weightDecay < 0 { throw NeuralNetworkError.invalidOption(name: "weight decay", reason: "must be ≥ 0, got \(weightDecay)") }
         if !(validationFraction >= 0 && validationFraction < 1) {
             throw NeuralNetworkError.invalidOption(name: "validation fraction", reason: "must be in [0, 1), got \(validationFraction)")
+        }
+        if case let .randomShift(p) = augmentation, p < 0 {
+            throw NeuralNetworkError.invalidOption(name: "random shift", reason: "must be at least 0 pixels, got \(p)")
         }
         if let p = earlyStoppingPatience {
             if p < 1 { throw NeuralNetworkError.invalidOption(name: "early-stopping patience", reason: "must be at least 1 epoch, got \(p)") }
@@ -156,6 +191,16 @@ public struct Trainer {
         let tBatch = FloatBuffer(capacity: batchSize * width)
         let gradient = FloatBuffer(capacity: batchSize * width)
         let batches = (trainRows.count + batchSize - 1) / batchSize
+        // Augmentation draws from its own stream, so turning it on leaves the batch order unchanged.
+        var shiftRNG = Xoshiro256(seed: options.seed ^ 0x5348_4946_5421)
+        var maxShift = 0
+        if case let .randomShift(p) = options.augmentation, p > 0 {
+            guard model.inputShape.count == 3 else {
+                throw NeuralNetworkError.invalidOption(name: "random shift", reason: "needs image input (C×H×W), but the network takes \(shapeText(model.inputShape)); give the classifier an image shape")
+            }
+            maxShift = p
+        }
+        let shiftScratch = FloatBuffer(capacity: maxShift > 0 ? d : 1)
 
         var curve = LearningCurve()
         var best: (loss: Double, epoch: Int, values: [[Float]])?
@@ -177,6 +222,12 @@ public struct Trainer {
                                 for i in r { (xb + i * d).update(from: xs.baseAddress! + idx[lo + i] * d, count: d) }
                             }
                             for i in 0..<n { (tb + i * width).update(from: ts.baseAddress! + idx[lo + i] * width, count: width) }
+                        }
+                        if maxShift > 0 {
+                            for i in 0..<n {
+                                let dy = shiftRNG.int(below: 2 * maxShift + 1) - maxShift, dx = shiftRNG.int(below: 2 * maxShift + 1) - maxShift
+                                shiftImage(xb + i * d, shape: model.inputShape, dy: dy, dx: dx, scratch: shiftScratch.pointer)
+                            }
                         }
                         let out = model.forward(xb, batch: n, training: true)
                         let batchLoss = loss.evaluate(output: out, targets: tb, batch: n, width: width, gradient: gradient.pointer)
@@ -257,6 +308,22 @@ public struct Trainer {
             throw NeuralNetworkError.invalidData(reason: "The \(what) label \(bad) is outside 0..<\(classes), the classes the network's \(model.outputCount) outputs can give")
         }
         guard what != "training" || x.rows > 0 else { throw NeuralNetworkError.invalidData(reason: "The training data is empty") }
+    }
+}
+
+/// Moves one C×H×W image by (dy, dx) pixels in place: out[c, y, x] = in[c, y − dy, x − dx], zero
+/// where that falls outside.
+func shiftImage(_ image: UnsafeMutablePointer<Float>, shape: [Int], dy: Int, dx: Int, scratch: UnsafeMutablePointer<Float>) {
+    let c = shape[0], h = shape[1], w = shape[2]
+    if dy == 0 && dx == 0 { return }
+    scratch.update(from: image, count: c * h * w)
+    image.update(repeating: 0, count: c * h * w)
+    let x0 = max(0, dx), x1 = min(w, w + dx), y0 = max(0, dy), y1 = min(h, h + dy)
+    guard x1 > x0, y1 > y0 else { return }
+    for ch in 0..<c {
+        for y in y0..<y1 {
+            (image + (ch * h + y) * w + x0).update(from: scratch + (ch * h + y - dy) * w + x0 - dx, count: x1 - x0)
+        }
     }
 }
 

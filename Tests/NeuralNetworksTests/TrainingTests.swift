@@ -152,6 +152,25 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(one, three)
     }
 
+    func testRandomShiftNeedsImagesAndIsSeeded() throws {
+        let (x, y) = rings(40, seed: 6)
+        let flat = try Models.mlp(inputs: 2, hidden: [4], outputs: 2)
+        XCTAssertThrowsError(try Trainer(options: TrainingOptions(epochs: 1, augmentation: .randomShift(pixels: 2))).fit(flat, x: x, y: y)) {
+            XCTAssertTrue("\($0)".contains("image"), "\($0)")
+        }
+        var rng = Xoshiro256(seed: 7)
+        let images = Matrix(rows: 20, cols: 36, data: (0..<720).map { _ in rng.uniform() })
+        let labels = (0..<20).map { $0 % 2 }
+        func train(_ augmentation: ImageAugmentation) throws -> [Float] {
+            let model = try Models.cnn(inputShape: [1, 6, 6], stages: [ConvolutionStage(channels: 2, kernelSize: 3, pool: nil)], hidden: [], classes: 2, seed: 3)
+            _ = try Trainer(options: TrainingOptions(epochs: 2, batchSize: 5, augmentation: augmentation)).fit(model, x: images, y: labels)
+            return model.parameters[0].values
+        }
+        let shifted = try train(.randomShift(pixels: 1))
+        XCTAssertEqual(shifted, try train(.randomShift(pixels: 1)), "same seed, same shifts")
+        XCTAssertNotEqual(shifted, try train(.none))
+    }
+
     func testInvalidOptionsAndDataThrow() throws {
         let model = try Models.mlp(inputs: 3, hidden: [4], outputs: 2)
         let x = Matrix(rows: 4, cols: 3)

@@ -31,6 +31,9 @@ struct BenchNeural: ParsableCommand {
     @Option(help: "With --accuracy: override the MLP's epochs, batch size, learning rate, weight decay.")
     var mlp: String?
 
+    @Option(help: "With --accuracy or --fashion: train LeNet-5 on images shifted by up to this many pixels (0: none; default: the configuration's).")
+    var lenetShift: Int?
+
     @Option(help: "With --accuracy or --fashion: seed of the weights and the shuffling.")
     var seed: UInt64 = 0
 
@@ -67,11 +70,11 @@ struct BenchNeural: ParsableCommand {
             let data = try loadMNIST5k()
             let (train, test) = try stratifiedSplit(data, testCount: 1000, seed: 0)
             let runs = [("mnist5k_mlp100", NeuralNetworkClassifier.mlp(hidden: [100], options: try options(mlp, DigitsConfiguration.mlp.options))),
-                        ("mnist5k_lenet5", NeuralNetworkClassifier.lenet5(options: try options(lenet, DigitsConfiguration.lenet5.options)))]
+                        ("mnist5k_lenet5", NeuralNetworkClassifier.lenet5(options: try options(lenet, DigitsConfiguration.lenet5.options, shift: lenetShift)))]
             for (task, classifier) in runs {
                 var c = classifier
                 let o = c.options
-                log("\(task): \(o.epochs) epochs, batch \(o.batchSize), learning rate \(o.learningRate), \(o.optimizer), \(o.schedule), weight decay \(o.weightDecay), seed \(o.seed)")
+                log("\(task): \(o.epochs) epochs, batch \(o.batchSize), learning rate \(o.learningRate), \(o.optimizer), \(o.schedule), weight decay \(o.weightDecay), augmentation \(o.augmentation), seed \(o.seed)")
                 c.progress = TerminalProgressReporter().report
                 let clock = Stopwatch()
                 try c.fit(train.features, train.labels, classCount: 10, test: (test.features, test.labels))
@@ -87,7 +90,7 @@ struct BenchNeural: ParsableCommand {
             let (train, test) = try loadFashionMNIST()
             let runs: [(String, NeuralNetworkClassifier)] = [
                 ("fashion_mlp100", .mlp(hidden: [100], options: try options(mlp, FashionConfiguration.mlp))),
-                ("fashion_lenet5", .lenet5(options: try options(lenet, FashionConfiguration.lenet5))),
+                ("fashion_lenet5", .lenet5(options: try options(lenet, FashionConfiguration.lenet5, shift: lenetShift))),
             ]
             for (task, classifier) in runs {
                 var c = classifier
@@ -108,9 +111,10 @@ struct BenchNeural: ParsableCommand {
     }
 
     /// `base` with the seed of `--seed` and, when given, "epochs,batch,rate,decay" from an option.
-    func options(_ text: String?, _ base: TrainingOptions) throws -> TrainingOptions {
+    func options(_ text: String?, _ base: TrainingOptions, shift: Int? = nil) throws -> TrainingOptions {
         var o = base
         o.seed = seed
+        if let shift { o.augmentation = shift > 0 ? .randomShift(pixels: shift) : .none }
         guard let text else { return o }
         let parts = text.split(separator: ",").map(String.init)
         guard parts.count == 4, let e = Int(parts[0]), let b = Int(parts[1]), let r = Float(parts[2]), let d = Float(parts[3]) else {
@@ -240,10 +244,13 @@ enum FashionConfiguration {
     static let lenet5 = TrainingOptions(epochs: 10, batchSize: 64, learningRate: 0.05, schedule: .cosine())
 }
 
-/// The configurations of the digits table's "mlp" and "lenet5" rows on MNIST-5k.
+/// The configurations that reach the MNIST-5k goals (MLP(100) ≥ 0.94, LeNet-5 ≥ 0.976; 4,000 / 1,000
+/// stratified split, seed 0). Without the ±2-pixel shifts LeNet-5 ends at 0.970–0.976 depending on the
+/// seed (it fits the 4,000 training digits perfectly by epoch 7); with them, 0.979–0.982.
 enum DigitsConfiguration {
     static let mlp = NeuralNetworkClassifier.mlp(hidden: [100], options: TrainingOptions(epochs: 30, batchSize: 32, learningRate: 0.05, schedule: .cosine()))
-    static let lenet5 = NeuralNetworkClassifier.lenet5(options: TrainingOptions(epochs: 15, batchSize: 32, learningRate: 0.05, schedule: .cosine()))
+    static let lenet5 = NeuralNetworkClassifier.lenet5(options: TrainingOptions(epochs: 15, batchSize: 32, learningRate: 0.05, schedule: .cosine(),
+                                                                                augmentation: .randomShift(pixels: 2)))
 }
 
 BenchNeural.main()
