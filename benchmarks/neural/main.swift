@@ -66,44 +66,30 @@ struct BenchNeural: ParsableCommand {
             rows.append(("mlp100_train", "images_per_s", mlpSpeed))
         }
 
+        var runs: [(task: String, classifier: NeuralNetworkClassifier, train: Dataset, test: Dataset)] = []
         if accuracy {
-            let data = try loadMNIST5k()
-            let (train, test) = try stratifiedSplit(data, testCount: 1000, seed: 0)
-            let runs = [("mnist5k_mlp100", NeuralNetworkClassifier.mlp(hidden: [100], options: try options(mlp, DigitsConfiguration.mlp.options))),
-                        ("mnist5k_lenet5", NeuralNetworkClassifier.lenet5(options: try options(lenet, DigitsConfiguration.lenet5.options, shift: lenetShift)))]
-            for (task, classifier) in runs {
-                var c = classifier
-                let o = c.options
-                log("\(task): \(o.epochs) epochs, batch \(o.batchSize), learning rate \(o.learningRate), \(o.optimizer), \(o.schedule), weight decay \(o.weightDecay), augmentation \(o.augmentation), seed \(o.seed)")
-                c.progress = TerminalProgressReporter().report
-                let clock = Stopwatch()
-                try c.fit(train.features, train.labels, classCount: 10, test: (test.features, test.labels))
-                let seconds = clock.seconds
-                let acc = try c.score(test.features, test.labels)
-                log(String(format: "%@: test accuracy %.4f, fit %.1f s", task, acc, seconds))
-                rows.append((task + "_accuracy", "accuracy", acc))
-                rows.append((task + "_fit", "seconds", seconds))
-                if let folder = curves { try c.learningCurve?.write(to: folder + "/" + task + ".csv") }
-            }
+            let (train, test) = try stratifiedSplit(try loadMNIST5k(), testCount: 1000, seed: 0)
+            runs.append(("mnist5k_mlp100", .mlp(hidden: [100], options: try options(mlp, DigitsConfiguration.mlp.options)), train, test))
+            runs.append(("mnist5k_lenet5", .lenet5(options: try options(lenet, DigitsConfiguration.lenet5.options, shift: lenetShift)), train, test))
         }
         if fashion {
             let (train, test) = try loadFashionMNIST()
-            let runs: [(String, NeuralNetworkClassifier)] = [
-                ("fashion_mlp100", .mlp(hidden: [100], options: try options(mlp, FashionConfiguration.mlp))),
-                ("fashion_lenet5", .lenet5(options: try options(lenet, FashionConfiguration.lenet5, shift: lenetShift))),
-            ]
-            for (task, classifier) in runs {
-                var c = classifier
-                c.progress = TerminalProgressReporter().report
-                let clock = Stopwatch()
-                try c.fit(train.features, train.labels, classCount: 10, test: (test.features, test.labels))
-                let seconds = clock.seconds
-                let acc = try c.score(test.features, test.labels)
-                log(String(format: "%@: test accuracy %.4f, fit %.1f s", task, acc, seconds))
-                rows.append((task + "_accuracy", "accuracy", acc))
-                rows.append((task + "_fit", "seconds", seconds))
-                if let folder = curves { try c.learningCurve?.write(to: folder + "/" + task + ".csv") }
-            }
+            runs.append(("fashion_mlp100", .mlp(hidden: [100], options: try options(mlp, FashionConfiguration.mlp)), train, test))
+            runs.append(("fashion_lenet5", .lenet5(options: try options(lenet, FashionConfiguration.lenet5, shift: lenetShift)), train, test))
+        }
+        for run in runs {
+            var c = run.classifier
+            let o = c.options
+            log("\(run.task): \(o.epochs) epochs, batch \(o.batchSize), learning rate \(o.learningRate), \(o.optimizer), \(o.schedule), weight decay \(o.weightDecay), augmentation \(o.augmentation), seed \(o.seed)")
+            c.progress = TerminalProgressReporter().report
+            let clock = Stopwatch()
+            try c.fit(run.train.features, run.train.labels, classCount: 10, test: (run.test.features, run.test.labels))
+            let seconds = clock.seconds
+            let acc = try c.score(run.test.features, run.test.labels)
+            log(String(format: "%@: test accuracy %.4f, fit %.1f s (load %@)", run.task, acc, seconds, loadAverage()))
+            rows.append((run.task + "_accuracy", "accuracy", acc))
+            rows.append((run.task + "_fit", "seconds", seconds))
+            if let folder = curves { try c.learningCurve?.write(to: folder + "/" + run.task + ".csv") }
         }
         let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(format($0.2))" }.joined(separator: "\n") + "\n"
         try writeFileAtomically(csv, to: out)
