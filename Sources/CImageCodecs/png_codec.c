@@ -88,20 +88,18 @@ int cic_png_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
     png_uint_32 width = 0, height = 0;
     int bit_depth = 0, color_type = 0, interlace = 0;
     png_get_IHDR(state->png, state->info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
-    // The filtered rows (one filter byte plus the packed samples per row, fewest for a
-    // non-interlaced image) arrive deflate-compressed, and deflate cannot shrink data more than
-    // 1032 : 1: this many bytes of the file at least must hold image data.
-    uint64_t packed_row = ((uint64_t)width * png_get_channels(state->png, state->info) * (uint64_t)bit_depth + 7) / 8;
-    uint64_t least_compressed = ((uint64_t)height * (packed_row + 1)) / 1032;
-    // Palette → RGB, gray below 8 bits → 8 bits, tRNS → an alpha channel.
-    png_set_expand(state->png);
-    // Scaling (v·255/65535, rounded) rather than stripping the low byte keeps 0xFFFF → 255 exact
-    // and every value correctly rounded.
-    if (bit_depth == 16) png_set_scale_16(state->png);
-    png_set_interlace_handling(state->png);
-    png_read_update_info(state->png, state->info);
-
-    uint32_t channels = png_get_channels(state->png, state->info);
+    // Both size checks come before png_read_update_info, which allocates row buffers for the
+    // declared width (gigabytes for a hostile header). The channels after the transformations
+    // below: palette → RGB, and tRNS adds alpha.
+    int has_trns = png_get_valid(state->png, state->info, PNG_INFO_tRNS) != 0;
+    uint32_t channels;
+    switch (color_type) {
+    case PNG_COLOR_TYPE_GRAY: channels = 1 + has_trns; break;
+    case PNG_COLOR_TYPE_GRAY_ALPHA: channels = 2; break;
+    case PNG_COLOR_TYPE_RGB:
+    case PNG_COLOR_TYPE_PALETTE: channels = 3 + has_trns; break;
+    default: channels = 4; break;
+    }
     out->width = width;
     out->height = height;
     out->channels = channels;
@@ -110,18 +108,30 @@ int cic_png_decode(const unsigned char *data, size_t size, uint64_t max_pixels,
                         (unsigned long long)max_pixels);
         return cic_png_read_finish(state, CIC_ERR_TOO_LARGE);
     }
-    // The declared size against the file's length, so that a small file whose header declares a
-    // large image (below the pixel limit) is refused before its pixels are allocated.
+    // The declared size against the file's length: the filtered rows (one filter byte plus the
+    // packed samples per row, fewest for a non-interlaced image) arrive deflate-compressed, and
+    // deflate cannot shrink data more than 1032 : 1. A small file whose header declares a large
+    // image (below the pixel limit) is refused before its pixels are allocated.
+    uint64_t packed_row = ((uint64_t)width * png_get_channels(state->png, state->info) * (uint64_t)bit_depth + 7) / 8;
+    uint64_t least_compressed = ((uint64_t)height * (packed_row + 1)) / 1032;
     if (least_compressed > size) {
         cic_set_message(&state->sink,
                         "the header declares %u x %u pixels, whose image data need at least %llu compressed bytes, "
                         "but the file has only %zu bytes", width, height, (unsigned long long)least_compressed, size);
         return cic_png_read_finish(state, CIC_ERR_TRUNCATED);
     }
+    // Palette → RGB, gray below 8 bits → 8 bits, tRNS → an alpha channel.
+    png_set_expand(state->png);
+    // Scaling (v·255/65535, rounded) rather than stripping the low byte keeps 0xFFFF → 255 exact
+    // and every value correctly rounded.
+    if (bit_depth == 16) png_set_scale_16(state->png);
+    png_set_interlace_handling(state->png);
+    png_read_update_info(state->png, state->info);
+
     size_t row_bytes = png_get_rowbytes(state->png, state->info);
-    if (channels < 1 || channels > 4 || row_bytes != (size_t)width * channels) {
+    if (png_get_channels(state->png, state->info) != channels || row_bytes != (size_t)width * channels) {
         cic_set_message(&state->sink, "unexpected layout after conversion to 8 bits (%u channels, %zu bytes per row)",
-                        channels, row_bytes);
+                        (unsigned)png_get_channels(state->png, state->info), row_bytes);
         return cic_png_read_finish(state, CIC_ERR_UNSUPPORTED);
     }
     state->pixels = malloc(row_bytes * height);
