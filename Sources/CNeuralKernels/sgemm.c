@@ -1,5 +1,7 @@
 // Cache-blocked SGEMM (Goto's scheme): B is packed in KC×NR micro-panels that stay in L1, A in
-// MR×KC micro-panels from L2, and a 12×32 AVX-512 micro-kernel keeps 24 accumulators in registers.
+// MR×KC micro-panels from L2, and a 10×32 AVX-512 micro-kernel keeps 20 accumulators in registers.
+// K is cut into equal blocks of at most KC (196 → one block of 196, not 192 + 4), a function of K
+// alone.
 // Each element of C is accumulated over K in the same order whatever the caller's threading.
 #include "neural_kernels.h"
 #include <stdlib.h>
@@ -8,7 +10,7 @@
 #include <immintrin.h>
 #endif
 
-enum { MR = 10, NR = 32, KC = 192, MC = 100, NC = 1024 };
+enum { MR = 10, NR = 32, KC = 256, MC = 100, NC = 1024 };
 
 static int cpu_avx512 = -1;
 
@@ -74,7 +76,7 @@ static void pack_b(int transB, const float *B, int ldb, int k0, int kc, int j0, 
 // packed, the row length of B when read in place), and only its first nr columns are read.
 #if defined(__x86_64__)
 __attribute__((target("avx512f")))
-static void kernel_avx512(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr) {
+static void kernel_avx512(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr, int overwrite) {
     __m512 c0[MR], c1[MR];
     __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
     __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1);
@@ -90,7 +92,13 @@ static void kernel_avx512(int kc, const float *Ap, const float *Bp, int bstride,
         Ap += MR;
         Bp += bstride;
     }
-    if (nr == NR) {
+    if (overwrite) {
+        for (int r = 0; r < mr; r++) {
+            float *row = C + (size_t)r * ldc;
+            _mm512_mask_storeu_ps(row, m0, c0[r]);
+            _mm512_mask_storeu_ps(row + 16, m1, c1[r]);
+        }
+    } else if (nr == NR) {
         for (int r = 0; r < mr; r++) {
             float *row = C + (size_t)r * ldc;
             _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), c0[r]));
@@ -108,7 +116,7 @@ static void kernel_avx512(int kc, const float *Ap, const float *Bp, int bstride,
 // The same for a panel of at most 16 columns (the right edge of C): half the multiply-adds of the
 // full kernel instead of the same number. Each element is summed exactly as by kernel_avx512.
 __attribute__((target("avx512f")))
-static void kernel_avx512_16(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr) {
+static void kernel_avx512_16(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr, int overwrite) {
     __m512 c0[MR];
     __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1);
     for (int r = 0; r < MR; r++) c0[r] = _mm512_setzero_ps();
@@ -121,12 +129,12 @@ static void kernel_avx512_16(int kc, const float *Ap, const float *Bp, int bstri
     }
     for (int r = 0; r < mr; r++) {
         float *row = C + (size_t)r * ldc;
-        _mm512_mask_storeu_ps(row, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, row), c0[r]));
+        _mm512_mask_storeu_ps(row, m0, overwrite ? c0[r] : _mm512_add_ps(_mm512_maskz_loadu_ps(m0, row), c0[r]));
     }
 }
 #endif
 
-static void kernel_portable(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr) {
+static void kernel_portable(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr, int overwrite) {
     float acc[MR][NR];
     memset(acc, 0, sizeof acc);
     for (int k = 0; k < kc; k++) {
@@ -138,18 +146,18 @@ static void kernel_portable(int kc, const float *Ap, const float *Bp, int bstrid
         Bp += bstride;
     }
     for (int r = 0; r < mr; r++)
-        for (int c = 0; c < nr; c++) C[(size_t)r * ldc + c] += acc[r][c];
+        for (int c = 0; c < nr; c++) C[(size_t)r * ldc + c] = overwrite ? acc[r][c] : C[(size_t)r * ldc + c] + acc[r][c];
 }
 
 void nk_sgemm(int transA, int transB, int M, int N, int K,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
-    for (int i = 0; i < M; i++) {
-        float *row = C + (size_t)i * ldc;
-        if (beta == 0) memset(row, 0, sizeof(float) * N);
-        else if (beta != 1) for (int j = 0; j < N; j++) row[j] *= beta;
-    }
+    // beta = 0: the first K block stores its sums (0 + s, the same value), later blocks add.
+    if (beta == 0 && K <= 0)
+        for (int i = 0; i < M; i++) memset(C + (size_t)i * ldc, 0, sizeof(float) * N);
+    if (beta != 0 && beta != 1)
+        for (int i = 0; i < M; i++) for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
     if (K <= 0) return;
     int avx = nk_uses_avx512();
     // Per-thread packing buffers, grown on demand and kept for the thread's lifetime.
@@ -158,8 +166,10 @@ void nk_sgemm(int transA, int transB, int M, int N, int K,
     if (!bpack) bpack = aligned_alloc(64, sizeof(float) * (NC + NR) * KC);
     for (int jc = 0; jc < N; jc += NC) {
         int nc = N - jc < NC ? N - jc : NC;
-        for (int pc = 0; pc < K; pc += KC) {
-            int kc = K - pc < KC ? K - pc : KC;
+        int kblocks = (K + KC - 1) / KC, kstep = (K + kblocks - 1) / kblocks;
+        for (int pc = 0; pc < K; pc += kstep) {
+            int kc = K - pc < kstep ? K - pc : kstep;
+            int overwrite = beta == 0 && pc == 0;
             // A row-major B is read in place (its rows are contiguous); a transposed one is packed.
             int direct = !transB && avx && ldb <= 1024;
             if (!direct) pack_b(transB, B, ldb, pc, kc, jc, nc, bpack);
@@ -174,10 +184,10 @@ void nk_sgemm(int transA, int transB, int M, int N, int K,
                         int mr = mc - ir < MR ? mc - ir : MR;
                         float *c = C + (size_t)(ic + ir) * ldc + jc + jr;
 #if defined(__x86_64__)
-                        if (avx && nr <= 16) { kernel_avx512_16(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr); continue; }
-                        if (avx) { kernel_avx512(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr); continue; }
+                        if (avx && nr <= 16) { kernel_avx512_16(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr, overwrite); continue; }
+                        if (avx) { kernel_avx512(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr, overwrite); continue; }
 #endif
-                        kernel_portable(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr);
+                        kernel_portable(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr, overwrite);
                     }
                 }
             }
