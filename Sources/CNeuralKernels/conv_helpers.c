@@ -143,3 +143,19 @@ void nk_maxpool_backward(const float *restrict dy, const int *restrict arg, cons
         }
     }
 }
+
+void nk_row_sums(const float *restrict x, int rows, int cols, float *restrict sums, int accumulate) {
+    for (int r = 0; r < rows; r++) {
+        const float *row = x + (size_t)r * cols;
+        // 16 running sums (lane j takes elements j, j + 16, ...), added pairwise at the end: a fixed
+        // order, and no chain of dependent additions.
+        float lane[16] = {0};
+        int c = 0;
+        for (; c + 16 <= cols; c += 16)
+            for (int j = 0; j < 16; j++) lane[j] += row[c + j];
+        for (int j = 0; c + j < cols; j++) lane[j] += row[c + j];
+        for (int width = 8; width >= 1; width /= 2)
+            for (int j = 0; j < width; j++) lane[j] += lane[j + width];
+        sums[r] = accumulate ? sums[r] + lane[0] : lane[0];
+    }
+}

@@ -133,12 +133,7 @@ public final class Conv2D: Layer {
                 self.im2row(xp, into: rows)
                 Kernels.sgemmSingle(transA: false, transB: false, m: cout, n: kk, k: plane, a: dyi, lda: plane,
                                     b: rows, ldb: kk, beta: i == first ? 0 : 1, c: dW, ldc: kk)
-                for o in 0..<cout {
-                    let src = dyi + o * plane
-                    var s: Float = 0
-                    for p in 0..<plane { s += src[p] }
-                    db[o] = i == first ? s : db[o] + s
-                }
+                nk_row_sums(dyi, Int32(cout), Int32(plane), db, i == first ? 0 : 1)
                 if let dx {
                     Kernels.sgemmSingle(transA: true, transB: false, m: kk, n: plane, k: cout, a: wv, lda: kk,
                                         b: dyi, ldb: plane, beta: 0, c: dcols, ldc: plane)

@@ -25,6 +25,10 @@ void nk_im2col(const float *xp, int C, int PH, int PW, int K, int S, int OH, int
 void nk_im2row(const float *xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *rows);
 void nk_col2im(const float *dcols, int C, int PH, int PW, int K, int S, int OH, int OW, float *dxp);
 
+/// sums[r] (+)= Σ of row r of the rows × cols matrix x (overwrites when accumulate is 0), summed in a
+/// fixed order with 16 partial sums.
+void nk_row_sums(const float *x, int rows, int cols, float *sums, int accumulate);
+
 /// dx = dy where y > 0, else 0 (n values).
 void nk_relu_backward(const float *y, const float *dy, float *dx, long n);
 
