@@ -9,6 +9,7 @@
 // of the contract (the paper uses an L2 SVM).
 //
 // Legend: N = images, K = visual words, F = values per patch, G = pooling cells (Σ g² over grids).
+import CClassicalKernels
 import Classifiers
 import Tensors
 
@@ -165,14 +166,25 @@ public struct BagOfVisualWords: Classifier {
         // Images in chunks so the patch × word distance buffer stays near 64 MB.
         let chunk = max(1, (1 << 24) / (perImage * max(k, f)))
         let codeNorms = codebook.rowSquaredNorms()
-        // Which pooling cell of each grid every patch position falls in.
-        let cellOf: [[Int]] = poolingGrids.map { g in
-            (0..<perImage).map { p in ((p / cols) * g / rows) * g + (p % cols) * g / cols }
+        // Where each patch position's cell of each grid starts in the feature vector (positions × G).
+        let cellOffset: [Int32] = (0..<perImage).flatMap { p in
+            poolingGrids.indices.map { gi -> Int32 in
+                let g = poolingGrids[gi]
+                let base = poolingGrids[..<gi].reduce(0) { $0 + $1 * $1 }
+                let cell = ((p / cols) * g / rows) * g + (p % cols) * g / cols
+                return Int32((base + cell) * k)
+            }
         }
-        let cellBase = poolingGrids.indices.map { i in poolingGrids[..<i].reduce(0) { $0 + $1 * $1 } }
+        let gridCount = Int32(poolingGrids.count)
+        // Buffers reused by every chunk (fresh 60 MB allocations cost page faults on each chunk).
+        let capacity = min(chunk, x.rows) * perImage
+        var patches = Matrix(rows: capacity, cols: f)
+        var whitened = Matrix(rows: whitening == nil ? 0 : capacity, cols: f)
+        var patchNorms = [Float](repeating: 0, count: capacity)
+        var products = Matrix(rows: capacity, cols: k)
         for i0 in stride(from: 0, to: x.rows, by: chunk) {
             let n = min(chunk, x.rows - i0)
-            var patches = Matrix(rows: n * perImage, cols: f)
+            let count = n * perImage
             x.data.withUnsafeBufferPointer { src in
                 patches.data.withUnsafeMutableBufferPointer { dst in
                     let (s, d) = (src.baseAddress!, dst.baseAddress!)
@@ -186,43 +198,53 @@ public struct BagOfVisualWords: Classifier {
                     }
                 }
             }
-            if let zca = whitening { patches = zca.apply(patches) }
-            let patchNorms = patches.rowSquaredNorms()
-            let products = patches.matmul(codebook, transposeOther: true)  // (n·positions) × K
+            if let zca = whitening {
+                patches.data.withUnsafeMutableBufferPointer { p in
+                    whitened.data.withUnsafeMutableBufferPointer { w in zca.apply(rows: count, p.baseAddress!, into: w.baseAddress!) }
+                }
+            }
+            // Squared norms of the compared patches, and their products with every word: count × K.
+            let compared = whitening == nil ? patches : whitened
+            compared.data.withUnsafeBufferPointer { a in
+                codebook.data.withUnsafeBufferPointer { c in
+                    patchNorms.withUnsafeMutableBufferPointer { pn in
+                        Parallel.forRange(0..<count, grain: 8192) { r in
+                            for i in r {
+                                var s: Float = 0
+                                for j in 0..<f { s += a[i * f + j] * a[i * f + j] }
+                                pn[i] = s
+                            }
+                        }
+                    }
+                    products.data.withUnsafeMutableBufferPointer { out in
+                        sgemm(transA: false, transB: true, m: count, n: k, k: f, a: a.baseAddress!, lda: f,
+                              b: c.baseAddress!, ldb: f, c: out.baseAddress!, ldc: k)
+                    }
+                }
+            }
             products.data.withUnsafeBufferPointer { prod in
-                out.data.withUnsafeMutableBufferPointer { o in
-                    let (pp, ob) = (prod.baseAddress!, o.baseAddress!)
-                    Parallel.forRange(0..<n, grain: 8) { images in
-                        var code = [Float](repeating: 0, count: k)
-                        for i in images {
-                            let feature = ob + (i0 + i) * featureCount
-                            for p in 0..<perImage {
-                                let row = pp + (i * perImage + p) * k
-                                let norm = patchNorms[i * perImage + p]
-                                switch encoding {
-                                case .hard:
-                                    var best = 0, bestValue = codeNorms[0] - 2 * row[0]
-                                    for c in 1..<max(k, 1) where codeNorms[c] - 2 * row[c] < bestValue {
-                                        best = c; bestValue = codeNorms[c] - 2 * row[c]
-                                    }
-                                    for (gi, cells) in cellOf.enumerated() {
-                                        feature[(cellBase[gi] + cells[p]) * k + best] += 1
-                                    }
-                                case .triangle:
-                                    var mean: Float = 0
-                                    for c in 0..<k {
-                                        let z = max(0, norm - 2 * row[c] + codeNorms[c]).squareRoot()
-                                        code[c] = z
-                                        mean += z
-                                    }
-                                    mean /= Float(k)
-                                    for (gi, cells) in cellOf.enumerated() {
-                                        let dst = feature + (cellBase[gi] + cells[p]) * k
-                                        for c in 0..<k { dst[c] += max(0, mean - code[c]) }
+                patchNorms.withUnsafeBufferPointer { pn in
+                    codeNorms.withUnsafeBufferPointer { wn in
+                        cellOffset.withUnsafeBufferPointer { cells in
+                            out.data.withUnsafeMutableBufferPointer { o in
+                                let (pp, ob) = (prod.baseAddress!, o.baseAddress!)
+                                Parallel.forRange(0..<n, grain: 8) { images in
+                                    var code = [Float](repeating: 0, count: k)
+                                    for i in images {
+                                        let feature = ob + (i0 + i) * featureCount
+                                        let rowsOfImage = pp + i * perImage * k
+                                        switch encoding {
+                                        case .hard:
+                                            ck_encode_hard(rowsOfImage, Int32(perImage), Int32(k), wn.baseAddress,
+                                                           cells.baseAddress, gridCount, feature)
+                                        case .triangle:
+                                            ck_encode_triangle(rowsOfImage, Int32(perImage), Int32(k), pn.baseAddress! + i * perImage,
+                                                               wn.baseAddress, cells.baseAddress, gridCount, feature, &code)
+                                        }
+                                        normalize(feature, featureCount)
                                     }
                                 }
                             }
-                            normalize(feature, featureCount)
                         }
                     }
                 }

@@ -362,17 +362,13 @@ public func nearestCenters(_ x: Matrix, norms: [Float], centers: Matrix) -> (lab
         buffer.withUnsafeBufferPointer { s in
             labels.withUnsafeMutableBufferPointer { l in
                 distances.withUnsafeMutableBufferPointer { dist in
-                    Parallel.forRange(0..<rows, grain: 256) { r in
-                        for i in r {
-                            let row = s.baseAddress! + i * k
-                            var best = 0
-                            var bestValue = centerNorms[0] - 2 * row[0]
-                            for c in 1..<k {
-                                let v = centerNorms[c] - 2 * row[c]
-                                if v < bestValue { bestValue = v; best = c }
+                    centerNorms.withUnsafeBufferPointer { cn in
+                        norms.withUnsafeBufferPointer { rn in
+                            Parallel.forRange(0..<rows, grain: 256) { r in
+                                ck_nearest_rows(s.baseAddress! + r.lowerBound * k, Int32(r.count), Int32(k), cn.baseAddress,
+                                                rn.baseAddress! + r0 + r.lowerBound, l.baseAddress! + r0 + r.lowerBound,
+                                                dist.baseAddress! + r0 + r.lowerBound)
                             }
-                            l[r0 + i] = Int32(best)
-                            dist[r0 + i] = max(0, norms[r0 + i] + bestValue)
                         }
                     }
                 }

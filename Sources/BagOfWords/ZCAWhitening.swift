@@ -47,8 +47,28 @@ public struct ZCAWhitening: Sendable {
     /// (patches − mean)·W.
     public func apply(_ patches: Matrix) -> Matrix {
         var centered = patches
-        centered.addToEachRow(mean.map { -$0 })
-        return centered.matmul(matrix)
+        var out = Matrix(rows: patches.rows, cols: patches.cols)
+        centered.data.withUnsafeMutableBufferPointer { c in
+            out.data.withUnsafeMutableBufferPointer { o in
+                if let cb = c.baseAddress, let ob = o.baseAddress { apply(rows: patches.rows, cb, into: ob) }
+            }
+        }
+        return out
+    }
+
+    /// out = (patches − mean)·W for `rows` rows of F values; `patches` is centered in place.
+    func apply(rows: Int, _ patches: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let f = mean.count
+        guard rows > 0, f > 0 else { return }
+        mean.withUnsafeBufferPointer { m in
+            Parallel.forRange(0..<rows, grain: 8192) { r in
+                for i in r { for j in 0..<f { patches[i * f + j] -= m[j] } }
+            }
+        }
+        matrix.data.withUnsafeBufferPointer { w in
+            sgemm(transA: false, transB: false, m: rows, n: f, k: f, a: patches, lda: f, b: w.baseAddress!, ldb: f,
+                  c: out, ldc: f)
+        }
     }
 }
 

@@ -51,6 +51,23 @@ void ck_times_narrow_rows(const float *x, int d, const int32_t *rowIndex, int n,
 double ck_softmax_cross_entropy(const float *x, int n, int d, const int32_t *y, const float *w16,
                                 const float *b16, int k, float *gradW16, float *gradB16);
 
+/// Triangle code (Coates & Ng: f_k = max(0, mean(z) − z_k), z_k = distance of the patch to word k)
+/// of P patches, each added into its cell of every pooling grid. products: P × K patch·word dot
+/// products; patchNorm: P squared norms; wordNorm: K squared norms; cellOffset: P × G start indices
+/// into `feature` of each patch's cell in each grid; code: K floats of scratch space.
+void ck_encode_triangle(const float *products, int P, int K, const float *patchNorm, const float *wordNorm,
+                        const int32_t *cellOffset, int G, float *feature, float *code);
+
+/// Hard assignment: adds 1 at the nearest word (smaller index on ties) in each patch's cells.
+void ck_encode_hard(const float *products, int P, int K, const float *wordNorm, const int32_t *cellOffset,
+                    int G, float *feature);
+
+/// Nearest center of each of `rows` points from their dot products with the K centers (s, rows × K):
+/// label = argmin_k centerNorm[k] − 2·s[i][k] (smaller index on ties), dist = max(0, rowNorm[i] + that
+/// minimum), the squared distance.
+void ck_nearest_rows(const float *s, int rows, int K, const float *centerNorm, const float *rowNorm, int32_t *label,
+                     float *dist);
+
 #ifdef __cplusplus
 }
 #endif
