@@ -49,21 +49,26 @@ func eightBitCodes(_ x: Matrix) -> (codes: [UInt8], scale: Float, error: Double)
     for scale: Float in [1.0 / 255.0, 1.0] {
         let inverse = 1 / Double(scale)
         var codes = [UInt8](repeating: 0, count: x.count)
-        var worst = 0.0
-        let ok: Bool = x.data.withUnsafeBufferPointer { a in
+        // Per chunk: the largest deviation, or nil at the first value that is not 8-bit.
+        let worst: [Double?] = x.data.withUnsafeBufferPointer { a in
             codes.withUnsafeMutableBufferPointer { c in
-                for i in 0..<a.count {
-                    let v = Double(a[i]) * inverse
-                    let r = v.rounded()
-                    guard r >= 0, r <= 255, abs(v - r) <= 1e-3 else { return false }
-                    c[i] = UInt8(r)
-                    worst = max(worst, abs(v - r))
+                Parallel.mapChunks(0..<a.count, grain: 1 << 16) { r -> Double? in
+                    var worst = 0.0
+                    for i in r {
+                        let v = Double(a[i]) * inverse
+                        let rounded = v.rounded()
+                        guard rounded >= 0, rounded <= 255, abs(v - rounded) <= 1e-3 else { return nil }
+                        c[i] = UInt8(rounded)
+                        worst = max(worst, abs(v - rounded))
+                    }
+                    return worst
                 }
-                return true
             }
         }
+        guard !worst.contains(where: { $0 == nil }) else { continue }
+        let largest = worst.reduce(0.0) { max($0, $1!) }
         // The deviation is measured in double; a little more covers the rounding of that measure.
-        if ok { return (codes, scale, worst == 0 ? 0 : worst * (1 + 1e-9) + 1e-12) }
+        return (codes, scale, largest == 0 ? 0 : largest * (1 + 1e-9) + 1e-12)
     }
     return nil
 }
@@ -77,14 +82,22 @@ extension EightBitTrainingSet {
         let paddedRows = (n + Int(CK_TILE) - 1) / Int(CK_TILE) * Int(CK_TILE)
         var shifted = [Int8](repeating: 0, count: paddedRows * dpad)
         var keys = [Int32](repeating: 1 << 30, count: paddedRows)
-        for i in 0..<n {
-            var norm = 0
-            for j in 0..<d {
-                let v = Int(codes[i * d + j])
-                shifted[i * dpad + j] = Int8(v - 128)
-                norm += v * v
+        codes.withUnsafeBufferPointer { c in
+            shifted.withUnsafeMutableBufferPointer { sh in
+                keys.withUnsafeMutableBufferPointer { ky in
+                    Parallel.forRange(0..<n, grain: 1024) { r in
+                        for i in r {
+                            var norm = 0
+                            for j in 0..<d {
+                                let v = Int(c[i * d + j])
+                                sh[i * dpad + j] = Int8(v - 128)
+                                norm += v * v
+                            }
+                            ky[i] = Int32(norm)
+                        }
+                    }
+                }
             }
-            keys[i] = Int32(norm)
         }
         self.init(scale: scale, error: error, rows: n, paddedRows: paddedRows, dpad: dpad, shifted: shifted, keys: keys)
     }
