@@ -3,9 +3,10 @@
 // parameters and cost. And what the first layer learns: the MLP's first-layer weights and
 // LeNet-5's first-layer filters as pictures ("the first layer is a bank of templates").
 //
-// What the table shows: width helps more than depth on 4,000 digits; with the same optimizer and
-// budget, logistic units train slowest (their gradients vanish as they saturate), tanh and ReLU
-// reach the same accuracy with fewer epochs.
+// What the table shows (seed 0): going from 16 to 64 units gains 1–3 points at every depth, more
+// layers gain little on 4,000 digits; with the same optimizer and 20 epochs, logistic units end
+// 1–5 points below tanh and ReLU, and lose accuracy as layers are added (their gradients shrink
+// through each saturating layer), while ReLU networks keep gaining up to 3×256.
 import ArgumentParser
 import Classifiers
 import Datasets
