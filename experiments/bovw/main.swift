@@ -2,9 +2,11 @@
 // table's settings: codebook size (16 to 1,024 words) for both encodings, pooling (1×1, 2×2, both)
 // for both encodings, and patch size; plus the learned visual words as pictures.
 //
-// What to read in the table: where more words stop paying for their cost, whether the soft
-// triangle code (on whitened patches) gets more out of each word than the hard histogram, and how
-// much pooling over quadrants adds (the layout a single histogram throws away).
+// What the table shows (seed 0, 1,000 training digits): the hard histogram gains up to about 128
+// words and little after (while fit and predict time keep growing with K); pooling over the
+// quadrants adds 3–4 points to a single whole-image histogram (the layout it throws away); on this
+// small sample the whitened triangle code stays 2–3 points below the hard histogram, and patch
+// sizes 6–10 do about equally well.
 import ArgumentParser
 import BagOfWords
 import Classifiers
