@@ -15,8 +15,10 @@ public enum ImageAugmentation: Sendable, Equatable, CustomStringConvertible {
 
     /// `image` (C×H×W) moved down by `dy` and right by `dx` pixels (negative: up, left), zeros
     /// where nothing moved in: what `.randomShift` does to a training image.
-    public static func shifted(_ image: Tensor, dy: Int, dx: Int) -> Tensor {
-        precondition(image.rank == 3, "shifted(_:dy:dx:) takes one C×H×W image, got shape \(image.shape)")
+    public static func shifted(_ image: Tensor, dy: Int, dx: Int) throws -> Tensor {
+        guard image.rank == 3 else {
+            throw NeuralNetworkError.invalidData(reason: "A shift takes one C×H×W image; got a tensor of shape \(image.shape)")
+        }
         var out = image
         var scratch = [Float](repeating: 0, count: image.count)
         out.data.withUnsafeMutableBufferPointer { o in

@@ -108,14 +108,15 @@ final class ForwardValueTests: XCTestCase {
 }
 
 final class AugmentationTests: XCTestCase {
-    func testShiftMovesPixelsAndFillsZeros() {
+    func testShiftMovesPixelsAndFillsZeros() throws {
         // 2 channels of 3×3: 1...9 and 11...19, moved one row down and one column left.
         let image = Tensor(shape: [2, 3, 3], data: (1...9).map(Float.init) + (11...19).map(Float.init))
-        XCTAssertEqual(ImageAugmentation.shifted(image, dy: 1, dx: -1).data, [0, 0, 0, 2, 3, 0, 5, 6, 0,
+        XCTAssertEqual(try ImageAugmentation.shifted(image, dy: 1, dx: -1).data, [0, 0, 0, 2, 3, 0, 5, 6, 0,
                                                                              0, 0, 0, 12, 13, 0, 15, 16, 0])
-        XCTAssertEqual(ImageAugmentation.shifted(image, dy: -2, dx: 2).data, [0, 0, 7, 0, 0, 0, 0, 0, 0,
+        XCTAssertEqual(try ImageAugmentation.shifted(image, dy: -2, dx: 2).data, [0, 0, 7, 0, 0, 0, 0, 0, 0,
                                                                              0, 0, 17, 0, 0, 0, 0, 0, 0])
-        XCTAssertEqual(ImageAugmentation.shifted(image, dy: 0, dx: 0), image)
-        XCTAssertEqual(ImageAugmentation.shifted(image, dy: 0, dx: 5).data, [Float](repeating: 0, count: 18))
+        XCTAssertEqual(try ImageAugmentation.shifted(image, dy: 0, dx: 0), image)
+        XCTAssertEqual(try ImageAugmentation.shifted(image, dy: 0, dx: 5).data, [Float](repeating: 0, count: 18))
+        XCTAssertThrowsError(try ImageAugmentation.shifted(Tensor(shape: [9], repeating: 1), dy: 1, dx: 0))
     }
 }
