@@ -209,18 +209,28 @@ extension EightBitTrainingSet {
 /// Every training row's distance in double precision, sorted by (distance, index): the reference
 /// the fast paths fall back to when their candidate lists cannot prove the order.
 func exhaustiveNeighbors(train: Matrix, queries: Matrix, k: Int, metric: DistanceMetric) -> Neighbors {
-    let (n, d, qCount) = (train.rows, train.cols, queries.rows)
+    rerank(train: train, queries: queries, k: k, metric: metric, candidateCount: train.rows, grain: 4) { _, c in c }
+}
+
+/// The k nearest of each query's candidate training rows (`candidate(q, c)` for c < candidateCount)
+/// by the double-precision distance, equal distances by the smaller index.
+func rerank(train: Matrix, queries: Matrix, k: Int, metric: DistanceMetric, candidateCount: Int, grain: Int,
+            candidate: (Int, Int) -> Int) -> Neighbors {
+    let (d, qCount) = (train.cols, queries.rows)
     var indices = [Int](repeating: 0, count: qCount * k)
     var distances = [Double](repeating: 0, count: qCount * k)
     train.data.withUnsafeBufferPointer { tp in
         queries.data.withUnsafeBufferPointer { qp in
             indices.withUnsafeMutableBufferPointer { outI in
                 distances.withUnsafeMutableBufferPointer { outD in
-                    Parallel.forRange(0..<qCount, grain: 4) { r in
-                        var pairs = [(Double, Int)](repeating: (0, 0), count: n)
+                    Parallel.forRange(0..<qCount, grain: grain) { r in
+                        var pairs = [(Double, Int)](repeating: (0, 0), count: candidateCount)
                         for q in r {
                             let query = qp.baseAddress! + q * d
-                            for t in 0..<n { pairs[t] = (rankingDistance(query, tp.baseAddress! + t * d, d, metric), t) }
+                            for c in 0..<candidateCount {
+                                let t = candidate(q, c)
+                                pairs[c] = (rankingDistance(query, tp.baseAddress! + t * d, d, metric), t)
+                            }
                             let best = smallest(k, of: pairs)
                             for c in 0..<k {
                                 outI[q * k + c] = best[c].1
@@ -327,30 +337,9 @@ func floatNeighborSearch(train: Matrix, trainNorms: [Float], queries: Matrix, k:
         }
     }
     // Re-rank the m candidates of every query by the distance in double precision.
-    var indices = [Int](repeating: 0, count: qCount * k)
-    var distances = [Double](repeating: 0, count: qCount * k)
-    train.data.withUnsafeBufferPointer { tp in
-        queries.data.withUnsafeBufferPointer { qp in
-            indices.withUnsafeMutableBufferPointer { outI in
-                distances.withUnsafeMutableBufferPointer { outD in
-                    Parallel.forRange(0..<qCount, grain: 64) { r in
-                        for q in r {
-                            var pairs: [(Double, Int)] = (0..<m).map { c in
-                                let t = Int(candidateIndex[q * m + c])
-                                return (rankingDistance(qp.baseAddress! + q * d, tp.baseAddress! + t * d, d, metric), t)
-                            }
-                            pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-                            for c in 0..<k {
-                                outI[q * k + c] = pairs[c].1
-                                outD[q * k + c] = metric == .euclidean ? pairs[c].0.squareRoot() : pairs[c].0
-                            }
-                        }
-                    }
-                }
-            }
-        }
+    return rerank(train: train, queries: queries, k: k, metric: metric, candidateCount: m, grain: 64) { q, c in
+        Int(candidateIndex[q * m + c])
     }
-    return Neighbors(k: k, indices: indices, distances: distances)
 }
 
 /// Σ (aⱼ − bⱼ)² in double precision, summed in feature order. Each difference of two floats and its
