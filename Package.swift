@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageIO", "Datasets", "NeuralNetworks"]),
         .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageIO", "Tensors"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageIO", "Datasets", "Tensors"]),
     ],
     swiftLanguageModes: languageMode
 )

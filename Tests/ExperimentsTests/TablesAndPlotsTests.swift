@@ -1,5 +1,6 @@
 // Tables and pictures of the experiments: CSV/Markdown formatting, the decision-boundary geometry,
 // and the saved-model round trip through its card.
+import Datasets
 import Experiments
 import Foundation
 import ImageIO
@@ -50,5 +51,34 @@ final class TablesAndPlotsTests: XCTestCase {
         XCTAssertEqual(dataFolderName("mnist5k"), "mnist5k")
         XCTAssertEqual(dataFolderName("fashion"), "fashion-mnist")
         XCTAssertEqual(dataFolderName("/tmp/my photos/"), "my-photos")
+    }
+}
+
+final class SavedModelTests: XCTestCase {
+    func testANetworkSavedAndLoadedGivesTheSameProbabilities() throws {
+        // 40 two-class 4×4 "images": dark ones and bright ones.
+        var values: [Float] = [], labels: [Int] = []
+        for i in 0..<40 {
+            let bright = i % 2
+            values += (0..<16).map { j in Float(bright) * 0.6 + Float((i * 7 + j * 3) % 10) / 40 }
+            labels.append(bright)
+        }
+        let data = try Dataset(name: "toy", features: Matrix(rows: 40, cols: 16, data: values), labels: labels,
+                               classNames: ["dark", "bright"], imageShape: ImageShape(channels: 1, height: 4, width: 4))
+        var model = try makeSuiteModel(.mlp, imageShape: data.imageShape, seed: 3, epochs: 3)
+        try model.fit(data.features, data.labels, classCount: 2)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saved-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let card = ModelCard(model: "mlp", seed: 3, epochs: 3, quick: false, classNames: data.classNames, imageShape: [1, 4, 4],
+                             trainedOn: "toy", trainingSamples: 40, heldOutAccuracy: nil)
+        try saveModel(model, card: card, training: data, to: folder)
+        let loaded = try loadModel(folder)
+        XCTAssertEqual(loaded.card, card)
+        let before = try model.probabilities(data.features), after = try loaded.probabilities(data.features)
+        let worst = zip(before.data, after.data).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 1e-6, "largest difference \(worst)")
+        // A damaged card is one sentence naming the file.
+        try "{}".write(toFile: folder + "/model.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try loadModel(folder)) { XCTAssertTrue("\($0)".contains("model.json"), "\($0)") }
     }
 }
