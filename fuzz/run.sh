@@ -66,10 +66,10 @@ for target in "${targets[@]}"; do
         -artifact_prefix="$artifacts/" "$work" "corpus/$target" >"$log" 2>&1
     status=$?
     set -e
-    runs=$(grep -o '^stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-    rate=$(grep -o '^stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-    corpus=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2 || echo "?")
-    coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || echo "?")
+    runs=$(grep -ao '^stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    rate=$(grep -ao '^stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+    corpus=$(grep -ao 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2 || echo "?")
+    coverage=$(grep -ao 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || echo "?")
     if [ $status -eq 0 ]; then verdict=clean; else verdict="FAILED (exit $status, see $log)"; failed=1; fi
     printf 'fuzz-%-12s %6ss  %10s runs  %7s exec/s  corpus %-12s cov %-6s %s\n' \
         "$target" "$seconds" "$runs" "$rate" "$corpus" "$coverage" "$verdict"
