@@ -56,10 +56,13 @@ func eightBitCodes(_ x: Matrix) -> (codes: [UInt8], scale: Float, error: Double)
                     var worst = 0.0
                     for i in r {
                         let v = Double(a[i]) * inverse
-                        let rounded = v.rounded()
-                        guard rounded >= 0, rounded <= 255, abs(v - rounded) <= 1e-3 else { return nil }
-                        c[i] = UInt8(rounded)
-                        worst = max(worst, abs(v - rounded))
+                        guard v > -0.5, v < 255.5 else { return nil }
+                        // Truncating v + 0.5 > 0 rounds to nearest without a library call.
+                        let code = Int(v + 0.5)
+                        let deviation = abs(v - Double(code))
+                        guard deviation <= 1e-3 else { return nil }
+                        c[i] = UInt8(truncatingIfNeeded: code)
+                        worst = max(worst, deviation)
                     }
                     return worst
                 }
@@ -108,8 +111,10 @@ extension EightBitTrainingSet {
     ///
     /// The integer kernel ranks by the distance of the codes, which differs from the distance of the
     /// float values by at most M(D²) = 2ε·√(D·D²) + D·ε² code units² (ε = largest deviation of a
-    /// train plus a query value; the L1 distance is at most √(D·D²)). It keeps m > k candidates,
-    /// which are re-ranked by the double-precision distance of the float values. When the m-th
+    /// train plus a query value; the L1 distance is at most √(D·D²)). It keeps m > k candidates.
+    /// When the first k + 1 code distances are farther apart than their margins, their order is the
+    /// float order; otherwise the candidates are re-ranked by the double-precision distance of the
+    /// float values. When the m-th
     /// candidate's code distance minus its margin does not clear the k-th re-ranked distance (a tie
     /// group or near-tie group larger than m), that query is searched in double over every row.
     func search(codes: [UInt8], queryError: Double, queries: Matrix, train: Matrix, k: Int) -> Neighbors {
@@ -164,21 +169,41 @@ extension EightBitTrainingSet {
                                 var pairs = [(Double, Int)](repeating: (0, 0), count: m)
                                 for q in r {
                                     let query = qp.baseAddress! + q * d
+                                    // Code distance of candidate c: key + ‖q‖² − 256·Σq, and how far the
+                                    // float values' distance (in code units) can be from it; 1e-9
+                                    // relative covers the rounding of the double sums.
+                                    var sum = 0, norm = 0
+                                    for j in 0..<d { let v = Int(codes[q * d + j]); sum += v; norm += v * v }
+                                    let offset = norm - 256 * sum
+                                    func codeDistance(_ c: Int) -> Double { Double(Int(bestKey[q * m + c]) + offset) }
+                                    func margin(_ d2: Double) -> Double {
+                                        2 * epsilon * (Double(d) * max(d2, 0)).squareRoot() + Double(d) * epsilon * epsilon
+                                            + 1e-9 * max(d2, 0) + 1e-9
+                                    }
+                                    // When the first k + 1 code distances are farther apart than their
+                                    // margins, the float order of the first k is theirs and no other
+                                    // row can come before the k-th: only their distances are needed.
+                                    if k < m, (0..<k).allSatisfy({ c in
+                                        let (a, b) = (codeDistance(c), codeDistance(c + 1))
+                                        return b - margin(b) > a + margin(a)
+                                    }) {
+                                        for c in 0..<k {
+                                            let t = Int(bestIndex[q * m + c])
+                                            outI[q * k + c] = t
+                                            outD[q * k + c] = squaredEuclidean(query, tp.baseAddress! + t * d, d).squareRoot()
+                                        }
+                                        continue
+                                    }
                                     for c in 0..<m {
                                         let t = Int(bestIndex[q * m + c])
                                         pairs[c] = (squaredEuclidean(query, tp.baseAddress! + t * d, d), t)
                                     }
                                     pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+                                    // With ε = 0 (integer-valued data) the codes' order, ties by index,
+                                    // is the exact order: the kernel's m candidates suffice.
                                     if m < rows && epsilon > 0 {
-                                        // Code distance of the m-th candidate: key + ‖q‖² − 256·Σq.
-                                        var sum = 0, norm = 0
-                                        for j in 0..<d { let v = Int(codes[q * d + j]); sum += v; norm += v * v }
-                                        let last = Double(Int(bestKey[q * m + m - 1]) + norm - 256 * sum)
-                                        let margin = 2 * epsilon * (Double(d) * max(last, 0)).squareRoot()
-                                            + Double(d) * epsilon * epsilon
-                                        let kth = pairs[k - 1].0 / s2
-                                        // 1e-9 relative covers the rounding of the double sums.
-                                        if !(last - margin > kth * (1 + 1e-9) + 1e-9) { full[q] = true; continue }
+                                        let last = codeDistance(m - 1)
+                                        if !(last - margin(last) > pairs[k - 1].0 / s2) { full[q] = true; continue }
                                     }
                                     for c in 0..<k {
                                         outI[q * k + c] = pairs[c].1
@@ -191,7 +216,6 @@ extension EightBitTrainingSet {
                 }
             }
         }
-        // With ε = 0 (integer-valued data) the codes' order is the exact order and no query needs this.
         let unresolved = (0..<queryCount).filter { needsFullSearch[$0] }
         if !unresolved.isEmpty {
             let found = exhaustiveNeighbors(train: train, queries: queries.rows(unresolved), k: k, metric: .euclidean)
