@@ -56,8 +56,9 @@ public struct KNearestNeighbors: Classifier {
         train = x
         labels = y
         self.classCount = classCount
-        trainNorms = x.rowSquaredNorms()
         eightBit = metric == .euclidean ? EightBitTrainingSet(x) : nil
+        // The float path's norms; an 8-bit training set needs them only for queries that are not 8-bit.
+        trainNorms = eightBit == nil ? x.rowSquaredNorms() : []
     }
 
     /// The k nearest training rows of every row of `x` (see `Neighbors` for the order).
@@ -68,7 +69,8 @@ public struct KNearestNeighbors: Classifier {
         if let eightBit = eightBit, let (codes, scale, error) = eightBitCodes(x), scale == eightBit.scale {
             return eightBit.search(codes: codes, queryError: error, queries: x, train: train, k: k)
         }
-        return floatNeighborSearch(train: train, trainNorms: trainNorms, queries: x, k: k, metric: metric)
+        return floatNeighborSearch(train: train, trainNorms: trainNorms.isEmpty ? train.rowSquaredNorms() : trainNorms,
+                                   queries: x, k: k, metric: metric)
     }
 
     /// Vote shares of the classes among each row's k neighbours (N × classCount).

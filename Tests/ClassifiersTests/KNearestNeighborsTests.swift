@@ -76,6 +76,21 @@ final class KNearestNeighborsTests: XCTestCase {
         }
     }
 
+    /// 8-bit training images queried with real-valued rows take the float path.
+    func testEightBitTrainingSetWithFloatQueries() throws {
+        var rng = Xoshiro256(seed: 14)
+        let (n, q, d, k) = (120, 20, 10, 4)
+        let train = Matrix(rows: n, cols: d, data: (0..<n * d).map { _ in Float(rng.int(below: 256)) / 255 })
+        let queries = Matrix(rows: q, cols: d, data: (0..<q * d).map { _ in rng.uniform() })
+        var model = try KNearestNeighbors(k: k)
+        try model.fit(train, (0..<n).map { $0 % 2 }, classCount: 2)
+        let found = try model.neighbors(queries)
+        for i in 0..<q {
+            let expected = naiveNeighbors(train: train, query: queries.row(i), k: k, metric: .euclidean)
+            XCTAssertEqual(Array(found.indices[(i * k)..<((i + 1) * k)]), expected, "query \(i)")
+        }
+    }
+
     func testVotesAndTieRule() throws {
         // Two neighbours of class 1 at distance 1 and 2, two of class 0 at distance 3 and 4.
         let train = Matrix([[1], [2], [3], [4]])
