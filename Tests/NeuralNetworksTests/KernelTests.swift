@@ -45,4 +45,31 @@ final class KernelTests: XCTestCase {
             }
         }
     }
+
+    /// The split of C over the threads changes with the thread count; the bits of C must not.
+    func testSGEMMIsTheSameOnAnyThreadCount() {
+        var rng = Xoshiro256(seed: 12)
+        let (m, n, k) = (130, 700, 300)
+        let a = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
+        func product(threads: Int, transB: Bool) -> [Float] {
+            let saved = Parallel.threadCount
+            defer { Parallel.threadCount = saved }
+            Parallel.threadCount = threads
+            var c = [Float](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        Kernels.sgemm(transA: false, transB: transB, m: m, n: n, k: k, a: ap.baseAddress!, lda: k, b: bp.baseAddress!,
+                                      ldb: transB ? k : n, c: cp.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            return c
+        }
+        for transB in [false, true] {
+            let one = product(threads: 1, transB: transB)
+            XCTAssertEqual(one, product(threads: 2, transB: transB))
+            XCTAssertEqual(one, product(threads: 5, transB: transB))
+        }
+    }
 }
