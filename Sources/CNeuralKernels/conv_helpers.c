@@ -38,6 +38,33 @@ static void im2col_s1_avx512(const float *restrict xp, int C, int PH, int PW, in
             }
 }
 
+// Padded rows of at most 32 floats (two registers): each dxp row is summed in registers over every
+// (ky, kx) that reaches it, in the same (ky, kx) order as the loop below, and stored once; the kx
+// shift is a masked load from kx floats before the dcols row (masked-off lanes are not read).
+__attribute__((target("avx512f")))
+static void col2im_s1_narrow_avx512(const float *restrict dcols, int C, int PH, int PW, int K, int OH, int OW, float *restrict dxp) {
+    size_t L = (size_t)OH * OW;
+    __mmask16 store0 = PW >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << PW) - 1);
+    __mmask16 store1 = PW <= 16 ? 0 : (__mmask16)((1ull << (PW - 16)) - 1);
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < PH; y++) {
+            __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+            for (int ky = 0; ky < K; ky++) {
+                int oy = y - ky;
+                if (oy < 0 || oy >= OH) continue;
+                for (int kx = 0; kx < K; kx++) {
+                    const float *src = dcols + ((size_t)(c * K + ky) * K + kx) * L + (size_t)oy * OW - kx;
+                    unsigned long long lanes = ((1ull << OW) - 1) << kx;
+                    acc0 = _mm512_add_ps(acc0, _mm512_maskz_loadu_ps((__mmask16)(lanes & 0xFFFF), src));
+                    acc1 = _mm512_add_ps(acc1, _mm512_maskz_loadu_ps((__mmask16)((lanes >> 16) & 0xFFFF), src + 16));
+                }
+            }
+            float *row = dxp + ((size_t)c * PH + y) * PW;
+            _mm512_mask_storeu_ps(row, store0, acc0);
+            if (store1) _mm512_mask_storeu_ps(row + 16, store1, acc1);
+        }
+}
+
 __attribute__((target("avx512f")))
 static void col2im_s1_avx512(const float *restrict dcols, int C, int PH, int PW, int K, int OH, int OW, float *restrict dxp) {
     for (int c = 0; c < C; c++)
@@ -86,6 +113,9 @@ void nk_im2row(const float *restrict xp, int C, int PH, int PW, int K, int S, in
 }
 
 void nk_col2im(const float *restrict dcols, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict dxp) {
+#if defined(__x86_64__)
+    if (S == 1 && PW <= 32 && nk_uses_avx512()) { col2im_s1_narrow_avx512(dcols, C, PH, PW, K, OH, OW, dxp); return; }
+#endif
     memset(dxp, 0, sizeof(float) * (size_t)C * PH * PW);
 #if defined(__x86_64__)
     if (S == 1 && nk_uses_avx512()) { col2im_s1_avx512(dcols, C, PH, PW, K, OH, OW, dxp); return; }
