@@ -35,6 +35,24 @@ final class BagOfVisualWordsTests: XCTestCase {
         XCTAssertNotEqual(first, try codebook(6, threads: 2))
     }
 
+    /// The whole pipeline (codebook, encoding, pooling, classifier) gives the same features and
+    /// probabilities on one thread and on two.
+    func testSameFitOnOneOrTwoThreads() throws {
+        let (x, y) = barImages(count: 80, seed: 6)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var results: [(Matrix, Matrix)] = []
+        for threads in [1, 2] {
+            Parallel.threadCount = threads
+            var model = try BagOfVisualWords(imageHeight: 12, imageWidth: 12, patchSize: 4, patchCount: 3000,
+                                             codebookSize: 16, codebookIterations: 10, seed: 3)
+            try model.fit(x, y, classCount: 2)
+            results.append((try model.transform(x), try model.probabilities(x)))
+        }
+        XCTAssertEqual(results[0].0, results[1].0)
+        XCTAssertEqual(results[0].1, results[1].1)
+    }
+
     func testHardHistogramCountsEveryPatchOncePerGrid() throws {
         let (x, y) = barImages(count: 40, seed: 2)
         var model = try BagOfVisualWords(imageHeight: 12, imageWidth: 12, patchSize: 4, stride: 2, patchCount: 2000,
