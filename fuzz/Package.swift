@@ -8,9 +8,10 @@ import PackageDescription
 // libFuzzer supplies `main`: the targets are compiled as libraries' code, not as scripts.
 let entryPointFromFuzzer: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
-func fuzzTarget(_ name: String, _ products: [String]) -> Target {
+func fuzzTarget(_ name: String, _ products: [String], support: Bool = false) -> Target {
     .executableTarget(name: "fuzz-\(name)",
-                      dependencies: products.map { .product(name: $0, package: "ClassicalVsDeep") },
+                      dependencies: products.map { .product(name: $0, package: "ClassicalVsDeep") }
+                          + (support ? ["FuzzSupport"] : []),
                       path: "Targets/\(name)", swiftSettings: entryPointFromFuzzer)
 }
 
@@ -18,9 +19,12 @@ let package = Package(
     name: "ClassicalVsDeepFuzz",
     dependencies: [.package(name: "ClassicalVsDeep", path: "..")],
     targets: [
-        fuzzTarget("png", ["ImageIO"]),
-        fuzzTarget("jpeg", ["ImageIO"]),
-        fuzzTarget("pnm", ["ImageIO"]),
+        // The checks the image targets share.
+        .target(name: "FuzzSupport", dependencies: [.product(name: "ImageIO", package: "ClassicalVsDeep")],
+                path: "Targets/support"),
+        fuzzTarget("png", ["ImageIO"], support: true),
+        fuzzTarget("jpeg", ["ImageIO"], support: true),
+        fuzzTarget("pnm", ["ImageIO"], support: true),
         fuzzTarget("idx", ["Datasets"]),
         fuzzTarget("idx-gzip", ["Datasets"]),
         fuzzTarget("csv", ["Datasets"]),

@@ -23,17 +23,29 @@ nice_level=${FUZZ_NICE:-0}
 
 # Debug configuration plus -O: optimized code that keeps Swift's overflow and bounds checks
 # (the release configuration's -Ounchecked would hide the very traps the fuzzer looks for).
+# Every swift build call uses the same flags: a call with other flags (even --show-bin-path)
+# rewrites the build plan, and the next build then links modules without coverage instrumentation.
+flags=(--scratch-path "$scratch" -c debug --sanitize fuzzer --sanitize address -Xswiftc -O)
 build() {
-    nice -n "$nice_level" swift build --scratch-path "$scratch" -c debug --sanitize fuzzer --sanitize address \
-        -Xswiftc -O 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol" >&2
+    nice -n "$nice_level" swift build "${flags[@]}" 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol" >&2
     return "${PIPESTATUS[0]}"
+}
+bin=$(swift build "${flags[@]}" --show-bin-path)
+# The coverage counters libFuzzer finds in a target: a few hundred means only the target's own
+# file was instrumented, not the parsers it fuzzes.
+counters() {
+    SWIFT_BACKTRACE=enable=no "$bin/fuzz-$1" -runs=0 2>&1 | grep -ao 'Loaded 1 modules *([0-9]*' | grep -o '[0-9]*$' || echo 0
 }
 if [ -z "${FUZZ_SKIP_BUILD:-}" ]; then
     # A path dependency's source list is cached with the build plan: drop the plan once and retry
     # when files were added to the main package since the last build.
     build || { rm -f "$scratch/debug.yaml" "$scratch"/*/debug/description.json; build; }
+    if [ "$(counters pnm)" -lt 1000 ]; then
+        echo "The fuzz targets lack coverage instrumentation; rebuilding them." >&2
+        rm -rf "$scratch"/*/debug/*.build
+        build
+    fi
 fi
-bin=$(swift build --scratch-path "$scratch" -c debug --show-bin-path)
 
 # libFuzzer reports crashes itself; Swift's own backtracer would only get in its way.
 export SWIFT_BACKTRACE=enable=no

@@ -1,5 +1,6 @@
 // Fuzz target: arbitrary bytes through the JPEG decoder. Each input must decode or throw an
 // ImageIOError; a decoded image must be gray or RGB with consistent sizes and re-encode cleanly.
+import FuzzSupport
 import ImageIO
 
 /// A small JPEG can declare up to 65,500 × 65,500 pixels, and nothing in the format bounds the
@@ -15,10 +16,8 @@ public func initializeFuzzJPEG(_ argc: UnsafeMutablePointer<CInt>, _ argv: Unsaf
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJPEG(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    guard let image = try? decodeJPEG(bytes, name: "fuzz.jpg") else { return 0 }
-    precondition(image.pixels.count == image.width * image.height * image.channels, "decoded sizes disagree")
-    precondition(image.channels == 1 || image.channels == 3, "decoded \(image.channels) channels")
+    guard let image = try? decodeJPEG(fuzzInput(data, size), name: "fuzz.jpg") else { return 0 }
+    checkDecoded(image, channels: [1, 3])
     // Lossy, so only the shape must survive the round trip (small images only, to keep the pace).
     if image.width * image.height <= 4096 {
         let again = try! decodeJPEG(try! encodeJPEG(image, quality: 90), name: "round trip")

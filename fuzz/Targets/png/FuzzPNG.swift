@@ -2,11 +2,12 @@
 // ImageIOError; a decoded image must have consistent sizes and survive an encode/decode round trip.
 // libpng is not instrumented and rejects a chunk whose CRC is wrong, so each input is decoded a
 // second time with every chunk's CRC recomputed: mutated chunk contents then reach libpng's parsers.
+import FuzzSupport
 import ImageIO
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPNG(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let bytes = fuzzInput(data, size)
     check(bytes)
     let repaired = withCorrectCRCs(bytes)
     if repaired != bytes { check(repaired) }
@@ -15,8 +16,7 @@ public func fuzzPNG(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 private func check(_ bytes: [UInt8]) {
     guard let image = try? decodePNG(bytes, name: "fuzz.png") else { return }
-    precondition(image.pixels.count == image.width * image.height * image.channels, "decoded sizes disagree")
-    precondition((1...4).contains(image.channels), "decoded \(image.channels) channels")
+    checkDecoded(image, channels: [1, 2, 3, 4])
     let again = try! decodePNG(try! encodePNG(image), name: "round trip")
     precondition(again == image, "the PNG round trip changed the image")
 }
