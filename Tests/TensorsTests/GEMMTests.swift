@@ -25,7 +25,10 @@ final class GEMMTests: XCTestCase {
 
     func check(useBuiltin: Bool) {
         var rng = Xoshiro256(seed: 7)
-        let shapes = [(1, 1, 1), (3, 5, 7), (17, 1, 33), (65, 70, 129), (130, 97, 300), (1, 257, 5), (200, 3, 1)]
+        // The last two are large enough to be split into blocks on a multi-core machine: along rows
+        // (m ≥ n) and along columns (n > m), with block edges that are not multiples of 16.
+        let shapes = [(1, 1, 1), (3, 5, 7), (17, 1, 33), (65, 70, 129), (130, 97, 300), (1, 257, 5), (200, 3, 1),
+                      (301, 257, 129), (91, 501, 203)]
         var worst = 0.0
         for (m, n, k) in shapes {
             for transA in [false, true] {
