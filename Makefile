@@ -46,7 +46,7 @@ compare: build data-fashion
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/sklearn_reference.py --data fashion --out $(BENCH)/classical-reference.csv
 	$(BIN)/cvd-bench-neural --out $(BENCH)/neural-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/torch_reference.py --out $(BENCH)/neural-reference.csv
-	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv \
+	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv --all-out $(BENCH)/compare-all.csv \
 	    --suite $(BENCH)/classical-suite.csv $(BENCH)/neural-suite.csv \
 	    --reference $(BENCH)/classical-reference.csv $(BENCH)/neural-reference.csv
 
