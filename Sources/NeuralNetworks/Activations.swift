@@ -110,6 +110,11 @@ public final class Dropout: ElementwiseLayer {
 
     public override func initialize(using rng: inout Xoshiro256) { self.rng = rng.split() }
 
+    public override var randomState: [UInt64] {
+        get { rng.stateWords }
+        set { if let restored = Xoshiro256(stateWords: newValue) { rng = restored } }
+    }
+
     public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
         lastWasTraining = training && probability > 0
         guard lastWasTraining else { return x }

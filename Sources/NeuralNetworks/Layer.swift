@@ -50,6 +50,13 @@ open class Layer {
     open var multiplyAdds: Int { 0 }
     /// Draws initial parameter values (and any random state) from `rng`.
     open func initialize(using rng: inout Xoshiro256) {}
+    /// The state of a random stream the layer draws from while training (dropout's masks), so a
+    /// checkpoint can continue it exactly; empty for layers that draw nothing after initialization.
+    /// Setting takes a value this property returned for the same kind of layer.
+    open var randomState: [UInt64] {
+        get { [] }
+        set {}
+    }
     /// y = f(x) for a batch: x is N × inputCount; returns N × outputCount (usually `output`).
     open func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
         x

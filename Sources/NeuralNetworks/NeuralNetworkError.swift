@@ -13,6 +13,9 @@ public enum NeuralNetworkError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(epoch: Int, batch: Int, learningRate: Float)
     /// A weights file could not be read, or does not match the model.
     case weightsFile(path: String, reason: String)
+    /// A training checkpoint could not be read, is damaged, or was made by another network,
+    /// other options or other data.
+    case checkpointFile(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum NeuralNetworkError: Error, CustomStringConvertible, Equatable {
                 + "try a smaller learning rate (for example \(rate / 10))."
         case let .weightsFile(path, reason):
             return "Weights file \(path): \(reason)."
+        case let .checkpointFile(path, reason):
+            return "Training checkpoint \(path): \(reason)."
         }
     }
 }

@@ -49,13 +49,25 @@ final class SlotState {
     }
 }
 
+/// The state a training checkpoint saves and restores: per trainable parameter, the optimizer's
+/// buffers (named as PyTorch's optimizers name them), and the number of updates made so far.
+protocol CheckpointableOptimizer: Optimizer {
+    /// Names of the buffers each trainable parameter has (none for plain SGD).
+    var slotNames: [String] { get }
+    /// Updates made so far (Adam's bias correction depends on it).
+    var steps: Int { get set }
+    /// Buffer `index` of `slotNames` for `p` (`p.count` floats, zero before the first update).
+    func slot(_ p: Parameter, index: Int) -> UnsafeMutablePointer<Float>
+}
+
 /// Stochastic gradient descent. With momentum μ: Δ ← μΔ + g, θ ← θ − ηΔ (the lectures' form, and
 /// PyTorch's); with Nesterov: θ ← θ − η(g + μΔ) after the same Δ update. g includes λθ for weights.
-public final class SGD: Optimizer {
+public final class SGD: CheckpointableOptimizer {
     public let momentum: Float
     public let nesterov: Bool
     public let weightDecay: Float
     private let state = SlotState()
+    var steps = 0
 
     public init(momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         self.momentum = momentum
@@ -63,7 +75,11 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay
     }
 
+    var slotNames: [String] { momentum == 0 ? [] : ["momentum_buffer"] }
+    func slot(_ p: Parameter, index: Int) -> UnsafeMutablePointer<Float> { state.buffer(for: p, index: index) }
+
     public func step(_ parameters: [Parameter], learningRate: Float) {
+        steps += 1
         for p in parameters where p.isTrainable {
             let w = p.value, g = p.gradient
             let decay = p.decays ? weightDecay : 0
@@ -88,10 +104,12 @@ public final class SGD: Optimizer {
 
 /// Adam: m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − η·m̂/(√v̂ + ε) with bias-corrected m̂, v̂.
 /// Weight decay is classic L2 (added to g), as in PyTorch's `Adam(weight_decay=)`.
-public final class Adam: Optimizer {
+public final class Adam: CheckpointableOptimizer {
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     private let state = SlotState()
-    private var steps = 0
+    var steps = 0
+    var slotNames: [String] { ["exp_avg", "exp_avg_sq"] }
+    func slot(_ p: Parameter, index: Int) -> UnsafeMutablePointer<Float> { state.buffer(for: p, index: index) }
 
     public init(beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
         self.beta1 = beta1

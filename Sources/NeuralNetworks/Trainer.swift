@@ -65,11 +65,14 @@ public struct TrainingOptions: Sendable {
     public var evaluationBatchSize: Int = 256
     /// Random changes to each training batch (seeded by `seed`; off by default).
     public var augmentation: ImageAugmentation = .none
+    /// Save the whole training state after every epoch, and optionally continue from it (nil: no
+    /// checkpoints). It does not change the result: a resumed run ends with the same bits.
+    public var checkpoint: CheckpointSettings? = nil
 
     public init(epochs: Int = 10, batchSize: Int = 64, learningRate: Float = 0.05, optimizer: OptimizerKind = .momentum,
                 weightDecay: Float = 0, schedule: LearningRateSchedule = .constant, loss: any Loss = SoftmaxCrossEntropy(),
                 seed: UInt64 = 0, validationFraction: Double = 0, earlyStoppingPatience: Int? = nil,
-                evaluateTrainingSet: Bool = true, augmentation: ImageAugmentation = .none) {
+                evaluateTrainingSet: Bool = true, augmentation: ImageAugmentation = .none, checkpoint: CheckpointSettings? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -82,6 +85,7 @@ public struct TrainingOptions: Sendable {
         self.earlyStoppingPatience = earlyStoppingPatience
         self.evaluateTrainingSet = evaluateTrainingSet
         self.augmentation = augmentation
+        self.checkpoint = checkpoint
     }
 
     func validate() throws {
@@ -147,6 +151,8 @@ public struct LearningCurve: Equatable, Sendable {
 
 /// Progress of a training run, for an optional reporter.
 public enum TrainingEvent: Sendable {
+    /// Continuing from a checkpoint written after `epoch` (the model and curve hold its state).
+    case resumed(epoch: Int, of: Int)
     case epochStarted(epoch: Int, of: Int)
     /// After each mini-batch: its loss and how many batches of the epoch are done.
     case batchFinished(epoch: Int, batch: Int, of: Int, loss: Double)
@@ -163,6 +169,9 @@ public struct Trainer {
     /// Trains `model` on the rows of `x` (N × the model's inputs) with labels `y` in 0..<classes,
     /// reporting each epoch's training and (when given) test loss and accuracy.
     /// Throws `nonFiniteLoss` naming the epoch when the loss becomes NaN or infinite.
+    /// With `options.checkpoint`, writes the training state after every epoch and, when resuming
+    /// from an existing checkpoint, continues after its epoch (throws `checkpointFile` when the file
+    /// is damaged or was made with another network, other options or other data).
     public func fit(_ model: Sequential, x: Matrix, y: [Int], test: (x: Matrix, y: [Int])? = nil,
                     progress: ((TrainingEvent) -> Void)? = nil) throws -> LearningCurve {
         try options.validate()
@@ -186,7 +195,9 @@ public struct Trainer {
         let loss = options.loss
         let d = model.inputCount
         let targets = loss.targets(labels: y, width: width)
-        let optimizer = options.optimizer.make(weightDecay: options.weightDecay)
+        guard let optimizer = options.optimizer.make(weightDecay: options.weightDecay) as? CheckpointableOptimizer else {
+            throw NeuralNetworkError.invalidOption(name: "optimizer", reason: "\(options.optimizer) cannot be checkpointed")
+        }
         let parameters = model.parameters
         let batchSize = min(options.batchSize, trainRows.count)
         let xBatch = FloatBuffer(capacity: batchSize * d)
@@ -206,7 +217,16 @@ public struct Trainer {
 
         var curve = LearningCurve()
         var best: (loss: Double, epoch: Int, values: [[Float]])?
-        for epoch in 1...options.epochs {
+        var firstEpoch = 1
+        let checkpoint = options.checkpoint.map { TrainingCheckpoint(settings: $0, model: model, options: options, x: x, y: y, test: test) }
+        if let checkpoint, checkpoint.settings.resume, FileManager.default.fileExists(atPath: checkpoint.settings.path) {
+            let saved = try checkpoint.restore(into: optimizer)
+            (curve, best, rng, shiftRNG) = (saved.curve, saved.best, saved.shuffle, saved.augmentation)
+            progress?(.resumed(epoch: saved.epoch, of: options.epochs))
+            if saved.finished { return curve }
+            firstEpoch = saved.epoch + 1
+        }
+        for epoch in firstEpoch...options.epochs {
             progress?(.epochStarted(epoch: epoch, of: options.epochs))
             let rate = options.schedule.rate(base: options.learningRate, epoch: epoch - 1, epochs: options.epochs)
             var order = trainRows
@@ -261,6 +281,7 @@ public struct Trainer {
             curve.bestEpoch = epoch
             progress?(.epochFinished(metrics))
 
+            var stop = false
             if let patience = options.earlyStoppingPatience, let vLoss = metrics.validationLoss {
                 if best == nil || vLoss < best!.loss {
                     best = (vLoss, epoch, parameters.map(\.values))
@@ -269,14 +290,17 @@ public struct Trainer {
                     curve.bestEpoch = best!.epoch
                     curve.stoppedEarly = epoch < options.epochs
                     progress?(.stoppedEarly(epoch: epoch, bestEpoch: best!.epoch))
-                    break
+                    stop = true
                 }
             }
-        }
-        if let b = best, options.earlyStoppingPatience != nil, curve.bestEpoch != b.epoch {
-            // Finished all epochs without running out of patience: still hand back the best weights.
-            for (p, values) in zip(parameters, b.values) { p.values = values }
-            curve.bestEpoch = b.epoch
+            if epoch == options.epochs, let b = best, options.earlyStoppingPatience != nil, curve.bestEpoch != b.epoch {
+                // Finished all epochs without running out of patience: still hand back the best weights.
+                for (p, values) in zip(parameters, b.values) { p.values = values }
+                curve.bestEpoch = b.epoch
+            }
+            try checkpoint?.write(epoch: epoch, finished: stop || epoch == options.epochs, curve: curve, best: best,
+                                  shuffle: rng, augmentation: shiftRNG, optimizer: optimizer)
+            if stop { break }
         }
         return curve
     }
@@ -367,6 +391,8 @@ public final class TerminalProgressReporter: @unchecked Sendable {
     public func report(_ event: TrainingEvent) {
         guard enabled else { return }
         switch event {
+        case let .resumed(epoch, of):
+            write("resumed from the checkpoint of epoch \(epoch)/\(of)\n")
         case let .epochStarted(_, of):
             epochs = of
             runningLoss = 0

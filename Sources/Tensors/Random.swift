@@ -27,6 +27,16 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
         s = (sm.next(), sm.next(), sm.next(), sm.next())
     }
 
+    /// Continues the stream from `words`, the four state words `stateWords` gave (for resuming a
+    /// saved run exactly); nil when there are not four words or all are zero (not a valid state).
+    public init?(stateWords words: [UInt64]) {
+        guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
+        s = (words[0], words[1], words[2], words[3])
+    }
+
+    /// The generator's state: a copy made with `init(stateWords:)` draws the same numbers from here on.
+    public var stateWords: [UInt64] { [s.0, s.1, s.2, s.3] }
+
     @inline(__always)
     private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
