@@ -25,15 +25,22 @@ public struct Evaluation {
 }
 
 /// Fits `model` on `data.train` and measures it on both parts. Networks also record their test
-/// loss and accuracy after every epoch; `onEpoch` sees each epoch as it finishes. `scoreTraining`
+/// loss and accuracy after every epoch; `onEpoch` sees each epoch as it finishes, `onResume` hears
+/// when a network continues from its checkpoint (after the given epoch). `scoreTraining`
 /// false skips predicting the training part (sweeps that only compare test accuracy).
 public func evaluate(_ model: any Classifier, on train: Dataset, _ test: Dataset, scoreTraining: Bool = true,
-                     onEpoch: ((EpochMetrics) -> Void)? = nil) throws -> Evaluation {
+                     onEpoch: ((EpochMetrics) -> Void)? = nil, onResume: ((_ epoch: Int, _ of: Int) -> Void)? = nil) throws -> Evaluation {
     var model = model
     let clock = Stopwatch()
     var curve: LearningCurve?
     if var network = model as? NeuralNetworkClassifier {
-        if let onEpoch { network.progress = { event in if case let .epochFinished(m) = event { onEpoch(m) } } }
+        network.progress = { event in
+            switch event {
+            case let .epochFinished(m): onEpoch?(m)
+            case let .resumed(epoch, of): onResume?(epoch, of)
+            default: break
+            }
+        }
         try network.fit(train.features, train.labels, classCount: train.classCount, test: (test.features, test.labels))
         network.progress = nil
         curve = network.learningCurve

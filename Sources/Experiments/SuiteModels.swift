@@ -44,18 +44,21 @@ public func bagOfWordsSettings(_ model: SuiteModel, quick: Bool = false) -> BagO
     return s
 }
 
-/// Training options of the digits table's networks (`quick`: a few epochs).
-public func networkOptions(_ model: SuiteModel, seed: UInt64, quick: Bool = false, epochs: Int? = nil) -> TrainingOptions {
+/// Training options of the digits table's networks (`quick`: a few epochs; `checkpoint`: save the
+/// training state after every epoch, and resume from it, without changing the result).
+public func networkOptions(_ model: SuiteModel, seed: UInt64, quick: Bool = false, epochs: Int? = nil,
+                           checkpoint: CheckpointSettings? = nil) -> TrainingOptions {
     let full = model == .lenet5 ? 15 : 30
     let n = epochs ?? (quick ? (model == .lenet5 ? 2 : 5) : full)
     // LeNet-5 trains on randomly shifted digits (±2 pixels), the neural module's setting that reaches its goal.
     return TrainingOptions(epochs: n, batchSize: 32, learningRate: 0.05, schedule: .cosine(), seed: seed,
-                           augmentation: model == .lenet5 ? .randomShift(pixels: 2) : .none)
+                           augmentation: model == .lenet5 ? .randomShift(pixels: 2) : .none, checkpoint: checkpoint)
 }
 
 /// Builds `model` for data of `imageShape` (nil: flat feature rows, which the image models reject).
+/// `checkpoint` applies to the networks only (the other models train in one step).
 public func makeSuiteModel(_ model: SuiteModel, imageShape: ImageShape?, seed: UInt64, quick: Bool = false,
-                           epochs: Int? = nil) throws -> any Classifier {
+                           epochs: Int? = nil, checkpoint: CheckpointSettings? = nil) throws -> any Classifier {
     if model.needsImages && imageShape == nil {
         throw ClassifierError.invalidData(model: model.rawValue, reason: "needs images (channels × height × width), but the data are plain feature rows; use an image folder or IDX files")
     }
@@ -71,7 +74,7 @@ public func makeSuiteModel(_ model: SuiteModel, imageShape: ImageShape?, seed: U
         return NeuralNetworkClassifier(name: model.rawValue,
                                        architecture: .custom { inputShape, classes, seed in try suiteNetwork(model, inputShape: inputShape, classes: classes, seed: seed) },
                                        imageShape: model == .lenet5 ? shape : nil,
-                                       options: networkOptions(model, seed: seed, quick: quick, epochs: epochs))
+                                       options: networkOptions(model, seed: seed, quick: quick, epochs: epochs, checkpoint: checkpoint))
     }
 }
 

@@ -32,12 +32,26 @@ struct DigitsExperiment: ParsableCommand {
             seconds), models.csv/.md (features and settings of each model), confusion-<model>.csv/.md with a heat map \
             confusion-<model>.ppm/.png per model, learning-curve-<model>.csv per network and learning-curves.ppm/.png. \
             Default data: the embedded MNIST-5k, split 4,000/1,000 stratified with --seed.
+
+            Checkpoints: with --checkpoints DIR or --resume, the networks (mlp, lenet5) save their whole training state \
+            after every epoch to <checkpoints>/<model>.safetensors (default folder: checkpoints/digits/<dataset>, or \
+            checkpoints/digits/<dataset>-quick with --quick: beside results/, not in it). --resume continues each network \
+            from its checkpoint after an interruption (Ctrl-C, a killed run) and ends with the same bits as an uninterrupted \
+            run; the checkpoint of a finished training gives its model back without training. The other models are fitted \
+            again (they take seconds). Resuming refuses a checkpoint made with other settings, data or seed and names what \
+            differs; delete the checkpoint to start afresh.
             """)
 
     @OptionGroup var options: ExperimentOptions
 
     @Option(help: "Comma-separated models to run (default: all of \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", "))).")
     var models: String?
+
+    @Option(help: ArgumentHelp("Save each network's training state after every epoch in this folder (default with --resume: checkpoints/digits/<dataset>; off otherwise).", valueName: "dir"))
+    var checkpoints: String?
+
+    @Flag(help: "Continue each network's training from its checkpoint (same final results as an uninterrupted run); train from the start where there is none.")
+    var resume = false
 
     func validate() throws {
         if let list = models {
@@ -56,6 +70,8 @@ struct DigitsExperiment: ParsableCommand {
             let out = options.outputFolder(default: "digits") + "/" + data.name
             let (train, test) = (data.train, data.test)
             progress.note("\(data.source): \(train.count) training, \(test.count) test samples, \(train.featureCount) features, \(train.classCount) classes")
+            let checkpointFolder = checkpoints ?? (resume ? "checkpoints/digits/\(data.name)\(options.quick ? "-quick" : "")" : nil)
+            if let folder = checkpointFolder { progress.note("checkpoints: \(folder)/<model>.safetensors\(resume ? " (resuming where present)" : "")") }
 
             var comparison = Table(columns: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds"])
             var described = Table(columns: ["model", "features", "parameters", "settings"])
@@ -65,14 +81,18 @@ struct DigitsExperiment: ParsableCommand {
                     progress.step("\(kind.rawValue): skipped, the data are feature rows, not images")
                     continue
                 }
-                let model = try makeSuiteModel(kind, imageShape: train.imageShape, seed: options.seed, quick: options.quick)
+                let checkpoint = checkpointFolder.map { CheckpointSettings(path: "\($0)/\(kind.rawValue).safetensors", resume: resume) }
+                let model = try makeSuiteModel(kind, imageShape: train.imageShape, seed: options.seed, quick: options.quick,
+                                               checkpoint: kind.isNetwork ? checkpoint : nil)
                 let fitSet = kind == .bovwHist || kind == .bovwTriangle
                     ? try stratifiedSubset(train, count: bagOfWordsTrainingCap, seed: options.seed) : train
                 if fitSet.count < train.count { progress.note("\(kind.rawValue): fitting on \(fitSet.count) of the \(train.count) training samples") }
-                let e = try evaluate(model, on: fitSet, test) { m in
+                let e = try evaluate(model, on: fitSet, test, onEpoch: { m in
                     progress.note(String(format: "%@ epoch %d: train loss %.4f, train acc %.4f, test acc %.4f (%.1f s)",
                                          kind.rawValue, m.epoch, m.trainLoss, m.trainAccuracy, m.testAccuracy ?? 0, m.trainSeconds))
-                }
+                }, onResume: { epoch, of in
+                    progress.note("\(kind.rawValue): resumed from its checkpoint after epoch \(epoch) of \(of)")
+                })
                 comparison.append([.text(kind.rawValue), .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .int(e.parameters),
                                    .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
                 described.append([.text(kind.rawValue), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
