@@ -139,7 +139,13 @@ func readSafetensors(_ path: String, fail: (String) -> NeuralNetworkError) throw
         guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= offsets[0] else {
             throw fail("tensor \(name) has a negative shape or offsets \(offsets)")
         }
-        let declared = shape.reduce(1, *) * 4
+        // The byte count of a hostile shape can overflow Int: computed with overflow checks.
+        var declared = 4
+        for side in shape {
+            let (product, overflow) = declared.multipliedReportingOverflow(by: side)
+            guard !overflow else { throw fail("tensor \(name) has shape \(shape), far too large for any file") }
+            declared = product
+        }
         guard offsets[1] - offsets[0] == declared else {
             throw fail("tensor \(name) of shape \(shape) needs \(declared) bytes but its offsets span \(offsets[1] - offsets[0])")
         }
