@@ -7,6 +7,7 @@ import Datasets
 import Experiments
 import Foundation
 import ImageIO
+import NeuralNetworks
 import Tensors
 
 struct CVD: ParsableCommand {
@@ -57,6 +58,12 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the split, the initialization and the shuffling.")
     var seed: UInt64 = 0
 
+    @Option(help: ArgumentHelp("Networks: save the training state to this file after every epoch (default with --resume: <out>/training-checkpoint.safetensors; off otherwise).", valueName: "file"))
+    var checkpoint: String?
+
+    @Flag(help: "Networks: continue the training from the checkpoint (same final model as an uninterrupted run); train from the start when there is none.")
+    var resume = false
+
     func validate() throws {
         if SuiteModel(rawValue: model) == nil {
             throw ValidationError("unknown model \"\(model)\"; choose one of \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -78,10 +85,12 @@ struct Train: ParsableCommand {
                 throw SavedModelError(description: "\(data) holds feature rows, not images; cvd trains on images")
             }
             note("\(loaded.source): \(train.count) training and \(test.count) held-out images of \(shape), \(train.classCount) classes")
-            let classifier = try makeSuiteModel(kind, imageShape: shape, seed: seed, epochs: epochs)
-            let e = try evaluate(classifier, on: train, test) { m in
+            let checkpointPath = checkpoint ?? (resume ? out + "/training-checkpoint.safetensors" : nil)
+            let classifier = try makeSuiteModel(kind, imageShape: shape, seed: seed, epochs: epochs,
+                                                checkpoint: kind.isNetwork ? checkpointPath.map { CheckpointSettings(path: $0, resume: resume) } : nil)
+            let e = try evaluate(classifier, on: train, test, onEpoch: { m in
                 note(String(format: "epoch %d: train loss %.4f, held-out accuracy %.4f", m.epoch, m.trainLoss, m.testAccuracy ?? 0))
-            }
+            }, onResume: { epoch, of in note("resumed from the checkpoint after epoch \(epoch) of \(of)") })
             let card = ModelCard(model: kind.rawValue, seed: seed, epochs: kind.isNetwork ? (epochs ?? networkOptions(kind, seed: seed).epochs) : nil,
                                  quick: false, classNames: train.classNames, imageShape: [shape.channels, shape.height, shape.width],
                                  trainedOn: loaded.source, trainingSamples: train.count, heldOutAccuracy: e.testAccuracy)
