@@ -157,6 +157,34 @@ final class CheckpointTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path))
     }
 
+    func testARunThatStopsEarlyResumesToTheSameBestEpoch() throws {
+        // Noise labels: the validation loss stops improving within a few epochs.
+        var rng = Xoshiro256(seed: 4)
+        let x = Matrix(rows: 200, cols: 5, data: (0..<1000).map { _ in rng.uniform(-1, 1) })
+        let y = (0..<200).map { _ in rng.int(below: 2) }
+        func options(_ checkpoint: CheckpointSettings?) -> TrainingOptions {
+            TrainingOptions(epochs: 40, batchSize: 10, learningRate: 0.1, validationFraction: 0.3, earlyStoppingPatience: 3, checkpoint: checkpoint)
+        }
+        func train(_ checkpoint: CheckpointSettings?, progress: ((TrainingEvent) -> Void)? = nil) throws -> (LearningCurve, [[Float]]) {
+            let model = try Models.mlp(inputs: 5, hidden: [32], outputs: 2, seed: 0)
+            let curve = try Trainer(options: options(checkpoint)).fit(model, x: x, y: y, progress: progress)
+            return (curve, model.parameters.map(\.values))
+        }
+        let (curve, weights) = try train(nil)
+        XCTAssertTrue(curve.stoppedEarly)
+        XCTAssertGreaterThan(curve.epochs.count, 3)
+        let path = folder + "/early.safetensors", copy = folder + "/early-after-2.safetensors"
+        _ = try train(CheckpointSettings(path: path)) { event in
+            if case .epochStarted(3, _) = event { try? FileManager.default.copyItem(atPath: path, toPath: copy) }
+        }
+        for file in [copy, path] {  // interrupted after epoch 2, and finished (stopped early)
+            let (again, againWeights) = try train(CheckpointSettings(path: file, resume: true))
+            XCTAssertEqual(again.epochs.map { $0.validationLoss }, curve.epochs.map { $0.validationLoss }, file)
+            XCTAssertEqual([again.bestEpoch, again.stoppedEarly ? 1 : 0], [curve.bestEpoch, 1], file)
+            XCTAssertEqual(againWeights, weights, "the best epoch's weights, \(file)")
+        }
+    }
+
     // MARK: - The saved state matters (so the tests above can fail)
 
     func testEveryRandomStreamOfTheCheckpointChangesTheResult() throws {
