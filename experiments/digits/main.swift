@@ -33,9 +33,9 @@ struct DigitsExperiment: ParsableCommand {
             confusion-<model>.ppm/.png per model, learning-curve-<model>.csv per network and learning-curves.ppm/.png. \
             Default data: the embedded MNIST-5k, split 4,000/1,000 stratified with --seed.
 
-            Checkpoints: with --checkpoints DIR or --resume, the networks (mlp, lenet5) save their whole training state \
-            after every epoch to <checkpoints>/<model>.safetensors (default folder: checkpoints/digits/<dataset>, or \
-            checkpoints/digits/<dataset>-quick with --quick: beside results/, not in it). --resume continues each network \
+            Checkpoints: the networks (mlp, lenet5) save their whole training state after every epoch to \
+            <checkpoints>/<model>.safetensors (default folder: checkpoints/digits/<dataset>, beside results/, not in it; \
+            with --quick only when --checkpoints or --resume asks, as checkpoints/digits/<dataset>-quick). --resume continues each network \
             from its checkpoint after an interruption (Ctrl-C, a killed run) and ends with the same bits as an uninterrupted \
             run; the checkpoint of a finished training gives its model back without training. The other models are fitted \
             again (they take seconds). Resuming refuses a checkpoint made with other settings, data or seed and names what \
@@ -47,7 +47,7 @@ struct DigitsExperiment: ParsableCommand {
     @Option(help: "Comma-separated models to run (default: all of \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", "))).")
     var models: String?
 
-    @Option(help: ArgumentHelp("Save each network's training state after every epoch in this folder (default with --resume: checkpoints/digits/<dataset>; off otherwise).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Save each network's training state after every epoch in this folder (default: checkpoints/digits/<dataset>; with --quick, off unless --resume is given).", valueName: "dir"))
     var checkpoints: String?
 
     @Flag(help: "Continue each network's training from its checkpoint (same final results as an uninterrupted run); train from the start where there is none.")
@@ -70,7 +70,9 @@ struct DigitsExperiment: ParsableCommand {
             let out = options.outputFolder(default: "digits") + "/" + data.name
             let (train, test) = (data.train, data.test)
             progress.note("\(data.source): \(train.count) training, \(test.count) test samples, \(train.featureCount) features, \(train.classCount) classes")
-            let checkpointFolder = checkpoints ?? (resume ? "checkpoints/digits/\(data.name)\(options.quick ? "-quick" : "")" : nil)
+            // Full runs always checkpoint (a long Fashion-MNIST training interrupted by Ctrl-C can then go
+            // on with --resume); quick runs, which take seconds, only when asked.
+            let checkpointFolder = checkpoints ?? (resume || !options.quick ? "checkpoints/digits/\(data.name)\(options.quick ? "-quick" : "")" : nil)
             if let folder = checkpointFolder { progress.note("checkpoints: \(folder)/<model>.safetensors\(resume ? " (resuming where present)" : "")") }
 
             var comparison = Table(columns: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds"])
