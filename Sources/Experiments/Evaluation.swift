@@ -28,13 +28,17 @@ public struct Evaluation {
 /// loss and accuracy after every epoch; `onEpoch` sees each epoch as it finishes, `onResume` hears
 /// when a network continues from its checkpoint (after the given epoch). `scoreTraining`
 /// false skips predicting the training part (sweeps that only compare test accuracy).
+/// `progress` shows a live report of the fit (and is finished when it returns).
 public func evaluate(_ model: any Classifier, on train: Dataset, _ test: Dataset, scoreTraining: Bool = true,
+                     progress: ProgressReporter? = nil,
                      onEpoch: ((EpochMetrics) -> Void)? = nil, onResume: ((_ epoch: Int, _ of: Int) -> Void)? = nil) throws -> Evaluation {
+    defer { progress?.finish() }
     var model = model
     let clock = Stopwatch()
     var curve: LearningCurve?
     if var network = model as? NeuralNetworkClassifier {
         network.progress = { event in
+            progress?.training(event)
             switch event {
             case let .epochFinished(m): onEpoch?(m)
             case let .resumed(epoch, of): onResume?(epoch, of)
@@ -49,6 +53,7 @@ public func evaluate(_ model: any Classifier, on train: Dataset, _ test: Dataset
         try model.fit(train.features, train.labels, classCount: train.classCount)
     }
     let fitSeconds = curve?.trainSeconds ?? clock.seconds
+    progress?.stage("predicting \(test.count) test samples")
     let predictClock = Stopwatch()
     let predicted = try model.predict(test.features)
     let predictSeconds = predictClock.seconds
@@ -65,4 +70,9 @@ public func confusionTable(_ counts: [[Int]], classNames: [String]) -> Table {
     var table = Table(columns: ["true_class"] + classNames.map { "predicted_\($0)" })
     for (i, row) in counts.enumerated() { table.append([.text(classNames[i])] + row.map { .int($0) }) }
     return table
+}
+
+/// Sentences about a fit that its user should read (a network's divergences and restarts).
+public func trainingNotes(_ model: any Classifier) -> [String] {
+    []
 }

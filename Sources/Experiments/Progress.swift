@@ -1,5 +1,6 @@
 // Progress lines for long runs, on standard error so tables on standard output stay clean.
 import Foundation
+import NeuralNetworks
 import Tensors
 
 /// Prints one line per step: "[digits 3/6] knn5: fit 0.01 s, predict 0.52 s, test accuracy 0.9440".
@@ -34,4 +35,64 @@ public final class Progress {
 
     /// Seconds since the experiment started.
     public var elapsed: Double { clock.seconds }
+}
+
+/// Progress of one long fit for a command-line user, on standard error: the network trainer's live
+/// bar (a terminal) or periodic lines (a log), the classical fits' stages, and, whatever the step,
+/// a line at least every `heartbeat` seconds, so no step is silent for long.
+public final class ProgressReporter: @unchecked Sendable {
+    private let label: String
+    private let network: TerminalProgressReporter
+    private let lock = NSLock()
+    private var lastLine = Stopwatch()
+    private let clock = Stopwatch()
+    private var stage = "starting"
+    private var timer: DispatchSourceTimer?
+    private let terminal = isatty(2) != 0
+
+    /// - Parameters: label names the model in every line; heartbeat is the longest silence in seconds.
+    public init(label: String, heartbeat: Double = 5) {
+        self.label = label
+        network = TerminalProgressReporter(fileDescriptor: 2, force: true)
+        let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        t.schedule(deadline: .now() + heartbeat, repeating: 1)
+        t.setEventHandler { [weak self] in self?.beat(after: heartbeat) }
+        t.resume()
+        timer = t
+    }
+
+    deinit { timer?.cancel() }
+
+    /// Stops the heartbeat (call when the fit is over).
+    public func finish() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    /// The network trainer's events.
+    public func training(_ event: TrainingEvent) {
+        lock.lock(); defer { lock.unlock() }
+        if case let .epochStarted(epoch, of) = event { stage = "epoch \(epoch)/\(of)" }
+        network.report(event)
+        lastLine = Stopwatch()
+    }
+
+    /// A named stage of a fit that is not a network's (sampling patches, k-means, encoding, ...).
+    public func stage(_ text: String) {
+        lock.lock(); defer { lock.unlock() }
+        stage = text
+        if lastLine.seconds >= 1 || !terminal { emit("\(label): \(text)") }
+    }
+
+    private func beat(after seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        guard lastLine.seconds >= seconds else { return }
+        emit(String(format: "%@: %@ (%.0f s so far)", label, stage, clock.seconds))
+    }
+
+    private func emit(_ line: String) {
+        let text = (terminal ? "\r\u{1B}[2K" : "") + line + "\n"
+        FileHandle.standardError.write(text.data(using: .utf8)!)
+        lastLine = Stopwatch()
+    }
 }

@@ -3,14 +3,9 @@
 import Foundation
 import Tensors
 
-/// Short explanations shown above each experiment's section.
-private let sectionIntros: [String: String] = [
-    "toy2d": "The lectures' toy 2-D problems. Each picture shades the plane by the predicted class probability, traces the boundary and draws the training points on top.",
-    "digits": "Classical versus deep on digit images: test accuracy, cost, confusion matrices and learning curves.",
-    "bovw": "How the bag-of-visual-words pipeline depends on its choices: codebook size, encoding, pooling and patch size; and the learned visual words.",
-    "capacity": "How many layers, how many units: MLP depth × width × activation; and what the first layer learns.",
-    "bench": "Benchmarks on this machine.",
-]
+/// Short explanations shown above each experiment's section (from the experiment catalogue).
+private let sectionIntros: [String: String] = Dictionary(uniqueKeysWithValues: ExperimentCatalog.entries.map { ($0.name, $0.summary) })
+    .merging(["bench": "Benchmarks on this machine."]) { $1 }
 
 /// More pictures than this in a section are shown as a grid of thumbnails.
 private let gridThreshold = 8
@@ -34,7 +29,7 @@ public func writeResultsReadme(results: String) throws {
             if path != "README.md" { files.append(path) }
         }
     }
-    let order = ["toy2d", "digits", "bovw", "capacity", "bench"]
+    let order = ExperimentCatalog.names + ["bench"]
     func section(_ path: String) -> String { String(path.split(separator: "/").first ?? "") }
     let sections = Set(files.map(section)).sorted { a, b in
         (order.firstIndex(of: a) ?? order.count, a) < (order.firstIndex(of: b) ?? order.count, b)

@@ -47,7 +47,8 @@ final class TablesAndPlotsTests: XCTestCase {
     }
 
     func testModelNamesAndDataFolderNames() {
-        XCTAssertEqual(SuiteModel.allCases.map(\.rawValue), ["logreg", "knn5", "bovw-hist", "bovw-triangle", "mlp", "lenet5"])
+        XCTAssertEqual(ModelCatalog.names, ["logreg", "knn", "bovw-hist", "bovw-triangle", "mlp", "lenet5"])
+        XCTAssertEqual(try ModelCatalog.entry("knn5").name, "knn")
         XCTAssertEqual(dataFolderName("mnist5k"), "mnist5k")
         XCTAssertEqual(dataFolderName("fashion"), "fashion-mnist")
         XCTAssertEqual(dataFolderName("/tmp/my photos/"), "my-photos")
@@ -65,15 +66,18 @@ final class SavedModelTests: XCTestCase {
         }
         let data = try Dataset(name: "toy", features: Matrix(rows: 40, cols: 16, data: values), labels: labels,
                                classNames: ["dark", "bright"], imageShape: ImageShape(channels: 1, height: 4, width: 4))
-        var model = try makeSuiteModel(.mlp, imageShape: data.imageShape, seed: 3, epochs: 3)
+        let entry = try ModelCatalog.entry("mlp")
+        let settings = try entry.settings(given: ["epochs": .int(3)])
+        var model = try entry.build(settings, BuildContext(imageShape: data.imageShape, seed: 3))
         try model.fit(data.features, data.labels, classCount: 2)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("saved-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let card = ModelCard(model: "mlp", seed: 3, epochs: 3, quick: false, classNames: data.classNames, imageShape: [1, 4, 4],
-                             trainedOn: "toy", trainingSamples: 40, heldOutAccuracy: nil)
-        try saveModel(model, card: card, training: data, to: folder)
+        let card = ModelCard(model: "mlp", settings: settings, seed: 3, classNames: data.classNames, imageShape: [1, 4, 4],
+                             trainedOn: "toy", trainingSamples: 40, heldOutAccuracy: nil, heldOutSamples: nil)
+        try saveModel(model, card: card, to: folder)
         let loaded = try loadModel(folder)
-        XCTAssertEqual(loaded.card, card)
+        XCTAssertEqual(loaded.card.settings, settings)
+        XCTAssertEqual(loaded.card.classNames, card.classNames)
         let before = try model.probabilities(data.features), after = try loaded.probabilities(data.features)
         let worst = zip(before.data, after.data).map { abs($0 - $1) }.max() ?? 0
         XCTAssertLessThanOrEqual(worst, 1e-6, "largest difference \(worst)")

@@ -29,7 +29,7 @@ let baseCodebookSize = 256
 let patchSizes = [4, 6, 8, 10]
 let poolings: [[Int]] = [[1], [2], [1, 2]]
 /// The codebook and patch sweeps pool as the digits table's pipelines do.
-let tablePooling = bagOfWordsSettings(.bovwTriangle).poolingGrids
+let tablePooling = BagOfWordsSettings.triangle.poolingGrids
 let quick = (train: 500, test: 300, patches: 5_000, iterations: 5, sizes: [16, 64], patchSizes: [4, 6])
 
 struct Run {
@@ -55,6 +55,15 @@ struct BagOfWordsExperiment: ParsableCommand {
             """)
 
     @OptionGroup var options: ExperimentOptions
+
+    @OptionGroup(title: "Model settings: --patches (default \(patchSample)), --kmeans-iter (\(kmeansIterations)), --c (the logistic regression's, default: each encoding's)")
+    var settings: SettingOptions
+
+    func validate() throws {
+        do { try settings.check(experiment: try ExperimentCatalog.entry("bovw")) } catch let e as SettingError {
+            throw ValidationError(e.description + ".")
+        }
+    }
 
     func run() throws {
         runExperiment("bovw") {
@@ -90,15 +99,16 @@ struct BagOfWordsExperiment: ParsableCommand {
             var curves: [VisualWordEncoding: [(x: Double, y: Double)]] = [:]
             var codebooks: [VisualWordEncoding: Matrix] = [:]
             for run in runs {
-                var settings = bagOfWordsSettings(run.encoding == .hard ? .bovwHist : .bovwTriangle)
-                settings.codebookSize = run.codebookSize
-                settings.patchSize = run.patchSize
-                settings.poolingGrids = run.pooling
-                settings.patchCount = q ? quick.patches : patchSample
-                settings.codebookIterations = q ? quick.iterations : kmeansIterations
+                var pipeline = run.encoding == .hard ? BagOfWordsSettings.histogram : BagOfWordsSettings.triangle
+                pipeline.codebookSize = run.codebookSize
+                pipeline.patchSize = run.patchSize
+                pipeline.poolingGrids = run.pooling
+                pipeline.patchCount = try settings.int("patches", default: q ? quick.patches : patchSample)
+                pipeline.codebookIterations = try settings.int("kmeans-iter", default: q ? quick.iterations : kmeansIterations)
+                pipeline.c = try settings.real("c", default: pipeline.c)
                 let name = "bovw-\(run.encoding.rawValue)-k\(run.codebookSize)-p\(run.patchSize)-\(poolingName(run.pooling))"
                 let model = try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
-                                                 settings: settings, seed: seed, name: name)
+                                                 settings: pipeline, seed: seed, name: name)
                 let e = try evaluate(model, on: train, test, scoreTraining: false)
                 table.append([.text(run.sweep), .text(run.encoding.rawValue), .int(run.codebookSize), .int(run.patchSize),
                               .text(poolingName(run.pooling)), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),

@@ -40,6 +40,15 @@ struct CapacityExperiment: ParsableCommand {
 
     @OptionGroup var options: ExperimentOptions
 
+    @OptionGroup(title: "Model settings of the MLPs: --epochs (default \(epochs)), --batch-size (32), --lr (0.05), --optimizer (momentum); LeNet-5 keeps the catalogue's")
+    var settings: SettingOptions
+
+    func validate() throws {
+        do { try settings.check(experiment: try ExperimentCatalog.entry("capacity")) } catch let e as SettingError {
+            throw ValidationError(e.description + ".")
+        }
+    }
+
     func run() throws {
         runExperiment("capacity") {
             options.applyThreads()
@@ -49,7 +58,7 @@ struct CapacityExperiment: ParsableCommand {
             let (train, test) = (data.train, data.test)
             let out = options.outputFolder(default: "capacity")
             let ds = q ? quickScale.depths : depths, ws = q ? quickScale.widths : widths
-            let n = q ? quickScale.epochs : epochs
+            let n = try settings.int("epochs", default: q ? quickScale.epochs : epochs)
             let progress = Progress(experiment: "capacity", steps: ds.count * ws.count * activations.count + (train.imageShape == nil ? 0 : 1))
             progress.note("\(data.source): \(train.count) training, \(test.count) test samples")
 
@@ -61,8 +70,10 @@ struct CapacityExperiment: ParsableCommand {
                     let key = "\(name) \(depth) layer\(depth > 1 ? "s" : "")"
                     seriesOrder.append(key)
                     for width in ws {
-                        let options = TrainingOptions(epochs: n, batchSize: 32, learningRate: 0.05, schedule: .cosine(), seed: seed,
-                                                      evaluateTrainingSet: false)
+                        let options = TrainingOptions(epochs: n, batchSize: try settings.int("batch-size", default: 32),
+                                                      learningRate: Float(try settings.real("lr", default: 0.05)),
+                                                      optimizer: optimizerKind(try settings.word("optimizer", default: "momentum")),
+                                                      schedule: .cosine(), seed: seed, evaluateTrainingSet: false)
                         let model = NeuralNetworkClassifier.mlp(hidden: Array(repeating: width, count: depth), activation: activation,
                                                                 options: options, name: "mlp-\(name)-\(depth)x\(width)")
                         let e = try evaluate(model, on: train, test)
@@ -87,8 +98,9 @@ struct CapacityExperiment: ParsableCommand {
             try writeFigure(chart, to: out, stem: "accuracy-vs-parameters")
 
             if let shape = train.imageShape {
-                let lenet = NeuralNetworkClassifier.lenet5(imageShape: [shape.channels, shape.height, shape.width],
-                                                           options: networkOptions(.lenet5, seed: seed, epochs: q ? quickScale.lenetEpochs : lenetEpochs))
+                let entry = try ModelCatalog.entry("lenet5")
+                let lenet = try entry.build(try entry.settings(given: ["epochs": .int(q ? quickScale.lenetEpochs : lenetEpochs)]),
+                                            BuildContext(imageShape: shape, seed: seed))
                 let e = try evaluate(lenet, on: train, test)
                 let conv = (e.model as! NeuralNetworkClassifier).model!.layers.compactMap { $0 as? Conv2D }.first!
                 let w = conv.weight.values

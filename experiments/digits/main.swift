@@ -9,6 +9,7 @@ import ArgumentParser
 import Classifiers
 import Datasets
 import Experiments
+import BagOfWords
 import Foundation
 import ImageIO
 import NeuralNetworks
@@ -16,8 +17,8 @@ import Plots
 import Tensors
 
 // MARK: - The experiment's constants
-// The models, in table order: SuiteModel.allCases (logreg, knn5, bovw-hist, bovw-triangle, mlp, lenet5),
-// with the settings of SuiteModels.swift (shared with the command-line tool).
+// The models, in table order: the model catalogue (logreg, knn, bovw-hist, bovw-triangle, mlp, lenet5),
+// with its default settings (shared with the command-line tool); every setting can be changed by an option.
 let quickSizes = (train: 1000, test: 300)
 /// Fashion-MNIST has 60,000 training images: the bag-of-words pipelines learn from this many of
 /// them (stratified), as the benchmark does; every other model sees all of them.
@@ -44,8 +45,11 @@ struct DigitsExperiment: ParsableCommand {
 
     @OptionGroup var options: ExperimentOptions
 
-    @Option(help: "Comma-separated models to run (default: all of \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", "))).")
+    @Option(help: "Comma-separated models to run (default: all of \(ModelCatalog.names.joined(separator: ", "))).")
     var models: String?
+
+    @OptionGroup(title: "Model settings (each applies to the chosen models that have it; see `cvd models`)")
+    var settings: SettingOptions
 
     @Option(help: ArgumentHelp("Save each network's training state after every epoch in this folder (default: checkpoints/digits/<dataset>; with --quick, off unless --resume is given).", valueName: "dir"))
     var checkpoints: String?
@@ -54,9 +58,19 @@ struct DigitsExperiment: ParsableCommand {
     var resume = false
 
     func validate() throws {
-        if let list = models {
-            for name in list.split(separator: ",", omittingEmptySubsequences: false) where SuiteModel(rawValue: String(name)) == nil {
-                throw ValidationError("unknown model \"\(name)\" in --models; choose from \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", ")).")
+        do {
+            try settings.check(against: try chosenModels(), context: "this run")
+        } catch let e as SettingError {
+            throw ValidationError(e.description + ".")
+        }
+    }
+
+    /// The models of --models (default: the whole catalogue), in the order given.
+    func chosenModels() throws -> [ModelEntry] {
+        guard let list = models else { return ModelCatalog.entries }
+        return try list.split(separator: ",", omittingEmptySubsequences: false).map { name in
+            do { return try ModelCatalog.entry(String(name)) } catch let e as SettingError {
+                throw SettingError(e.description.replacingOccurrences(of: "unknown model", with: "unknown model in --models:"))
             }
         }
     }
@@ -64,7 +78,7 @@ struct DigitsExperiment: ParsableCommand {
     func run() throws {
         runExperiment("digits") {
             options.applyThreads()
-            let chosen = models.map { $0.split(separator: ",").compactMap { SuiteModel(rawValue: String($0)) } } ?? SuiteModel.allCases
+            let chosen = try chosenModels()
             let progress = Progress(experiment: "digits", steps: chosen.count)
             let data = try loadExperimentData(options.data, seed: options.seed, quick: options.quick, quickSizes: quickSizes)
             let out = options.outputFolder(default: "digits") + "/" + data.name
@@ -76,40 +90,42 @@ struct DigitsExperiment: ParsableCommand {
             if let folder = checkpointFolder { progress.note("checkpoints: \(folder)/<model>.safetensors\(resume ? " (resuming where present)" : "")") }
 
             var comparison = Table(columns: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds"])
-            var described = Table(columns: ["model", "features", "parameters", "settings"])
+            var described = Table(columns: ["model", "features", "parameters", "settings", "description"])
             var curves: [(name: String, curve: LearningCurve)] = []
-            for kind in chosen {
-                if kind.needsImages && train.imageShape == nil {
-                    progress.step("\(kind.rawValue): skipped, the data are feature rows, not images")
+            for entry in chosen {
+                let values = try settings.settings(for: entry, quick: options.quick)
+                let row = entry.rowName(values)
+                if entry.input == .images && train.imageShape == nil {
+                    progress.step("\(row): skipped, the data are feature rows, not images")
                     continue
                 }
-                let checkpoint = checkpointFolder.map { CheckpointSettings(path: "\($0)/\(kind.rawValue).safetensors", resume: resume) }
-                let model = try makeSuiteModel(kind, imageShape: train.imageShape, seed: options.seed, quick: options.quick,
-                                               checkpoint: kind.isNetwork ? checkpoint : nil)
-                let fitSet = kind == .bovwHist || kind == .bovwTriangle
+                let checkpoint = checkpointFolder.map { CheckpointSettings(path: "\($0)/\(row).safetensors", resume: resume) }
+                let model = try entry.build(values, BuildContext(imageShape: train.imageShape, seed: options.seed,
+                                                                 checkpoint: entry.isNetwork ? checkpoint : nil))
+                let fitSet = model is BagOfVisualWords
                     ? try stratifiedSubset(train, count: bagOfWordsTrainingCap, seed: options.seed) : train
-                if fitSet.count < train.count { progress.note("\(kind.rawValue): fitting on \(fitSet.count) of the \(train.count) training samples") }
+                if fitSet.count < train.count { progress.note("\(row): fitting on \(fitSet.count) of the \(train.count) training samples") }
                 let e = try evaluate(model, on: fitSet, test, onEpoch: { m in
                     progress.note(String(format: "%@ epoch %d: train loss %.4f, train acc %.4f, test acc %.4f (%.1f s)",
-                                         kind.rawValue, m.epoch, m.trainLoss, m.trainAccuracy, m.testAccuracy ?? 0, m.trainSeconds))
+                                         row, m.epoch, m.trainLoss, m.trainAccuracy, m.testAccuracy ?? 0, m.trainSeconds))
                 }, onResume: { epoch, of in
-                    progress.note("\(kind.rawValue): resumed from its checkpoint after epoch \(epoch) of \(of)")
+                    progress.note("\(row): resumed from its checkpoint after epoch \(epoch) of \(of)")
                 })
-                comparison.append([.text(kind.rawValue), .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .int(e.parameters),
+                comparison.append([.text(row), .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .int(e.parameters),
                                    .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
-                described.append([.text(kind.rawValue), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
-                                  .int(e.parameters), .text(kind.settings(quick: options.quick))])
+                described.append([.text(row), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
+                                  .int(e.parameters), .text(entry.describe(values)), .text(entry.summary)])
                 let counts = try confusionMatrix(predicted: e.testPredictions, actual: test.labels, classCount: test.classCount)
-                try confusionTable(counts, classNames: test.classNames).write(to: out, stem: "confusion-\(kind.rawValue)")
+                try confusionTable(counts, classNames: test.classNames).write(to: out, stem: "confusion-\(row)")
                 let heat = confusionHeatMap(counts, classNames: test.classNames,
-                                            title: String(format: "%@ on %@: test accuracy %.4f", kind.rawValue, data.name, e.testAccuracy))
-                try writeFigure(heat, to: out, stem: "confusion-\(kind.rawValue)")
+                                            title: String(format: "%@ on %@: test accuracy %.4f", row, data.name, e.testAccuracy))
+                try writeFigure(heat, to: out, stem: "confusion-\(row)")
                 if let curve = e.learningCurve {
-                    try curve.write(to: out + "/learning-curve-\(kind.rawValue).csv")
-                    curves.append((kind.rawValue, curve))
+                    try curve.write(to: out + "/learning-curve-\(row).csv")
+                    curves.append((row, curve))
                 }
                 progress.step(String(format: "%@: test accuracy %.4f, train %.4f, fit %.2f s, predict %.2f s",
-                                     kind.rawValue, e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds, e.predictSeconds))
+                                     row, e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds, e.predictSeconds))
             }
             if !curves.isEmpty {
                 var series: [Series] = []

@@ -24,8 +24,11 @@ let resolution = 200           // decision-boundary pictures: 200×200 model eva
 let quickScale = (train: 200, test: 300, resolution: 64, epochs: 60)
 
 /// A network with one hidden layer of `h` logistic units, trained with Adam on mini-batches.
-func network(hidden h: Int, seed: UInt64, epochs: Int) -> NeuralNetworkClassifier {
-    let options = TrainingOptions(epochs: epochs, batchSize: 16, learningRate: 0.03, optimizer: .adam(),
+/// Defaults (changed by --batch-size, --lr, --optimizer): batch 16, Adam, learning rate 0.03.
+func network(hidden h: Int, seed: UInt64, epochs: Int, settings: SettingOptions) throws -> NeuralNetworkClassifier {
+    let options = TrainingOptions(epochs: epochs, batchSize: try settings.int("batch-size", default: 16),
+                                  learningRate: Float(try settings.real("lr", default: 0.03)),
+                                  optimizer: optimizerKind(try settings.word("optimizer", default: "adam")),
                                   seed: seed, evaluateTrainingSet: false)
     return NeuralNetworkClassifier.mlp(hidden: [h], activation: .logistic, options: options, name: "mlp-h\(h)")
 }
@@ -38,11 +41,13 @@ struct Toy2DExperiment: ParsableCommand {
 
     @OptionGroup var options: ExperimentOptions
 
-    @Option(help: "Training epochs of the networks.")
-    var epochs: Int = 400
+    @OptionGroup(title: "Model settings: --c (logistic regression, default 1), --k (k-NN, default 5), --epochs (networks, default 400), --batch-size (16), --lr (0.03), --optimizer (adam)")
+    var settings: SettingOptions
 
     func validate() throws {
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
+        do { try settings.check(experiment: try ExperimentCatalog.entry("toy2d")) } catch let e as SettingError {
+            throw ValidationError(e.description + ".")
+        }
         if options.data != "mnist5k" { throw ValidationError("toy2d generates its own data; --data does not apply.") }
     }
 
@@ -53,22 +58,24 @@ struct Toy2DExperiment: ParsableCommand {
             let quick = options.quick
             let nTrain = quick ? quickScale.train : trainCount, nTest = quick ? quickScale.test : testCount
             let side = quick ? quickScale.resolution : resolution
+            let epochs = try settings.int("epochs", default: 400)
             let nEpochs = quick ? min(epochs, quickScale.epochs) : epochs
+            let k = try settings.int("k", default: 5)
             let seed = options.seed
 
             var table = Table(columns: ["dataset", "model", "train_accuracy", "test_accuracy", "seed"])
             var pictures: [[Image]] = []
             var majority: [Toy2D: Double] = [:]
             var testAccuracies: [String: Double] = [:]
-            let modelNames = ["logreg", "knn5"] + hiddenSizes.map { "mlp-h\($0)" }
+            let modelNames = ["logreg", "knn\(k)"] + hiddenSizes.map { "mlp-h\($0)" }
             let progress = Progress(experiment: "toy2d", steps: Toy2D.allCases.count * modelNames.count)
 
             for problem in Toy2D.allCases {
                 let train = try problem.generate(count: nTrain, seed: seed)
                 let test = try problem.generate(count: nTest, seed: seed &+ testSeedOffset)
                 majority[problem] = Double(test.classCounts.max() ?? 0) / Double(test.count)
-                var models: [any Classifier] = [try LogisticRegression(), try KNearestNeighbors(k: 5)]
-                models += hiddenSizes.map { network(hidden: $0, seed: seed, epochs: nEpochs) }
+                var models: [any Classifier] = [try LogisticRegression(c: try settings.real("c", default: 1)), try KNearestNeighbors(k: k)]
+                models += try hiddenSizes.map { try network(hidden: $0, seed: seed, epochs: nEpochs, settings: settings) }
                 var row: [Image] = []
                 for var model in models {
                     let clock = Stopwatch()
@@ -90,7 +97,7 @@ struct Toy2DExperiment: ParsableCommand {
                 pictures.append(row)
             }
             try table.write(to: out, stem: "accuracy")
-            try findings(testAccuracies, majority: majority).write(to: out, stem: "findings")
+            try findings(testAccuracies, majority: majority, knn: "knn\(k)").write(to: out, stem: "findings")
             let range = "\(Toy2D.plotRange.lowerBound)..\(Toy2D.plotRange.upperBound)"
             let sheet = montage(pictures, rowLabels: Toy2D.allCases.map(\.title), columnLabels: modelNames,
                                 title: "Toy 2-D problems: decision boundaries (\(side)×\(side) grid on \(range) in x and y)")
@@ -101,7 +108,7 @@ struct Toy2DExperiment: ParsableCommand {
 }
 
 /// The lectures' findings, checked on the measured test accuracies (keys "dataset/model").
-func findings(_ acc: [String: Double], majority: [Toy2D: Double]) -> Table {
+func findings(_ acc: [String: Double], majority: [Toy2D: Double], knn: String) -> Table {
     var table = Table(columns: ["finding", "measured", "holds"])
     func add(_ finding: String, _ measured: String, _ holds: Bool) { table.append([.text(finding), .text(measured), .text(holds ? "yes" : "no")]) }
     for problem in [Toy2D.fourGaussians, .twoPockets] {
@@ -109,11 +116,11 @@ func findings(_ acc: [String: Double], majority: [Toy2D: Double]) -> Table {
         add("\(problem.rawValue): logistic regression within 5 points of the majority-class rate",
             String(format: "logreg %.4f, majority %.4f", lr, base), abs(lr - base) <= 0.05)
     }
-    let knn = Toy2D.allCases.map { acc["\($0.rawValue)/knn5"] ?? 0 }
-    add("k-NN (k=5) above 90% test accuracy on all four", "lowest " + String(format: "%.4f", knn.min() ?? 0), knn.allSatisfy { $0 > 0.90 })
-    let h2 = acc["two-pockets/mlp-h2"] ?? 0, h10 = acc["two-pockets/mlp-h10"] ?? 0, k5 = acc["two-pockets/knn5"] ?? 0
+    let knns = Toy2D.allCases.map { acc["\($0.rawValue)/\(knn)"] ?? 0 }
+    add("k-NN (\(knn)) above 90% test accuracy on all four", "lowest " + String(format: "%.4f", knns.min() ?? 0), knns.allSatisfy { $0 > 0.90 })
+    let h2 = acc["two-pockets/mlp-h2"] ?? 0, h10 = acc["two-pockets/mlp-h10"] ?? 0, k5 = acc["two-pockets/\(knn)"] ?? 0
     add("two-pockets: 10 hidden units at least 10 points above 2", String(format: "mlp-h10 %.4f, mlp-h2 %.4f", h10, h2), h10 >= h2 + 0.10)
-    add("two-pockets: 10 hidden units within 3 points of k-NN", String(format: "mlp-h10 %.4f, knn5 %.4f", h10, k5), h10 >= k5 - 0.03)
+    add("two-pockets: 10 hidden units within 3 points of k-NN", String(format: "mlp-h10 %.4f, %@ %.4f", h10, knn, k5), h10 >= k5 - 0.03)
     return table
 }
 

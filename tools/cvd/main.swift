@@ -14,7 +14,7 @@ struct CVD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cvd",
         abstract: "Classical vs deep image classification: use the suite's models on your own images.",
-        subcommands: [Train.self, Classify.self, Models.self, Run.self, Report.self])
+        subcommands: [Train.self, Evaluate.self, Classify.self, Models.self, Run.self, Report.self])
 }
 
 /// Runs a command body: errors become one sentence on standard error and exit status 1.
@@ -32,13 +32,23 @@ func note(_ line: String) { FileHandle.standardError.write((line + "\n").data(us
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model on an image folder (one sub-folder per class) and save it to a folder.",
-        discussion: "A stratified share of the images (--test-fraction) is held out and scored; the rest trains the model. Models: \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", ")) (see `cvd models`).")
+        discussion: """
+            A stratified share of the images (--test-fraction) is held out and scored, or a separate labelled folder \
+            (--test DIR, then --test-fraction 0 trains on every image of --data). Every setting `cvd models` lists can \
+            be given as an option (those of other models are refused). The model folder gets model.json (the model card), \
+            the learned tensors (learned-<hash>.safetensors), the report on the held-out images in evaluation/ (accuracy, \
+            per-class precision and recall, confusion matrix, most confident mistakes, summary.json) and, for networks, \
+            learning-curve.csv and learning-curve.png. Models: \(ModelCatalog.names.joined(separator: ", ")).
+            """)
 
-    @Option(help: "Model: \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Model: \(ModelCatalog.names.joined(separator: ", ")).")
     var model: String = "lenet5"
 
     @Option(help: "Training data: an image folder with one sub-folder per class (or mnist5k, fashion, an IDX folder).")
     var data: String
+
+    @Option(help: ArgumentHelp("A separate labelled image folder (same class sub-folders) to score the model on.", valueName: "dir"))
+    var test: String?
 
     @Option(help: "Folder to save the trained model in.")
     var out: String
@@ -49,14 +59,14 @@ struct Train: ParsableCommand {
     @Option(help: "Channels images are converted to: 1 (gray) or 3 (RGB).")
     var channels: Int = 1
 
-    @Option(help: "Share of the images held out to measure accuracy.")
-    var testFraction: Double = 0.2
+    @Option(help: "Share of the images held out to measure accuracy (default 0.2, or 0 with --test).")
+    var testFraction: Double?
 
-    @Option(help: "Epochs for the networks (default: the digits table's).")
-    var epochs: Int?
-
-    @Option(help: "Seed of the split, the initialization and the shuffling.")
+    @Option(help: "Seed of the split, the initialization and the shuffling (a whole number ≥ 0).")
     var seed: UInt64 = 0
+
+    @OptionGroup(title: "Model settings (see `cvd models`)")
+    var settings: SettingOptions
 
     @Option(help: ArgumentHelp("Networks: save the training state to this file after every epoch (default with --resume: <out>/training-checkpoint.safetensors; off otherwise).", valueName: "file"))
     var checkpoint: String?
@@ -64,39 +74,104 @@ struct Train: ParsableCommand {
     @Flag(help: "Networks: continue the training from the checkpoint (same final model as an uninterrupted run); train from the start when there is none.")
     var resume = false
 
+    var fraction: Double { testFraction ?? (test == nil ? 0.2 : 0) }
+
     func validate() throws {
-        if SuiteModel(rawValue: model) == nil {
-            throw ValidationError("unknown model \"\(model)\"; choose one of \(SuiteModel.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
+        do {
+            let entry = try ModelCatalog.entry(model)
+            try settings.check(against: [entry], context: "--model \(entry.name)")
+        } catch let e as SettingError { throw ValidationError(e.description + ".") }
         if size < 8 || size > 512 { throw ValidationError("--size must be between 8 and 512, got \(size).") }
         if channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3, got \(channels).") }
-        if !(testFraction > 0 && testFraction < 1) { throw ValidationError("--test-fraction must be between 0 and 1, got \(testFraction).") }
-        if let e = epochs, e < 1 { throw ValidationError("--epochs must be at least 1, got \(e).") }
+        if !(fraction >= 0 && fraction <= 0.9) { throw ValidationError("--test-fraction must be between 0 and 0.9, got \(fraction).") }
+        if fraction == 0 && test == nil { throw ValidationError("--test-fraction 0 needs a separate test folder (--test DIR) to score the model on.") }
+        if out.isEmpty { throw ValidationError("--out must name a folder, got an empty path.") }
     }
 
     func run() throws {
         try guarded {
-            let kind = SuiteModel(rawValue: model)!
-            let loaded = try loadDataset(spec: data, options: DataLoadOptions(testFraction: testFraction, seed: seed, imageWidth: size,
+            let entry = try ModelCatalog.entry(model)
+            let values = try settings.settings(for: entry)
+            try createFolder(out, what: "model folder")   // before training: a bad --out fails in a second, not after the training
+            let loaded = try loadDataset(spec: data, options: DataLoadOptions(testFraction: fraction, seed: seed, imageWidth: size,
                                                                               imageHeight: size, imageChannels: channels))
             if !loaded.skippedFiles.isEmpty { note("skipped \(loaded.skippedFiles.count) files that are not images (first: \(loaded.skippedFiles[0]))") }
-            let (train, test) = (loaded.train, loaded.test)
+            let train = loaded.train
             guard let shape = train.imageShape else {
                 throw SavedModelError(description: "\(data) holds feature rows, not images; cvd trains on images")
             }
-            note("\(loaded.source): \(train.count) training and \(test.count) held-out images of \(shape), \(train.classCount) classes")
+            var heldOut = loaded.test, heldOutSource = "held-out part of \(loaded.source)"
+            if let test {
+                let t = try loadLabelledFolder(test, classNames: train.classNames, shape: shape)
+                if !t.skipped.isEmpty { note("skipped \(t.skipped.count) files of \(test) that are not images") }
+                (heldOut, heldOutSource) = (t.data, "test folder \(test)")
+            }
+            note("\(loaded.source): \(train.count) training images of \(shape), \(train.classCount) classes; scoring on \(heldOut.count) images (\(heldOutSource))")
+            note("\(entry.name): \(entry.describe(values))")
             let checkpointPath = checkpoint ?? (resume ? out + "/training-checkpoint.safetensors" : nil)
-            let classifier = try makeSuiteModel(kind, imageShape: shape, seed: seed, epochs: epochs,
-                                                checkpoint: kind.isNetwork ? checkpointPath.map { CheckpointSettings(path: $0, resume: resume) } : nil)
-            let e = try evaluate(classifier, on: train, test, onEpoch: { m in
-                note(String(format: "epoch %d: train loss %.4f, held-out accuracy %.4f", m.epoch, m.trainLoss, m.testAccuracy ?? 0))
-            }, onResume: { epoch, of in note("resumed from the checkpoint after epoch \(epoch) of \(of)") })
-            let card = ModelCard(model: kind.rawValue, seed: seed, epochs: kind.isNetwork ? (epochs ?? networkOptions(kind, seed: seed).epochs) : nil,
-                                 quick: false, classNames: train.classNames, imageShape: [shape.channels, shape.height, shape.width],
-                                 trainedOn: loaded.source, trainingSamples: train.count, heldOutAccuracy: e.testAccuracy)
-            try saveModel(e.model, card: card, training: train, to: out)
-            print(String(format: "trained %@ on %d images: held-out accuracy %.4f (%d images), fit %.1f s; saved to %@",
-                         kind.rawValue, train.count, e.testAccuracy, test.count, e.fitSeconds, out))
+            let classifier = try entry.build(values, BuildContext(imageShape: shape, seed: seed,
+                                                                  checkpoint: entry.isNetwork ? checkpointPath.map { CheckpointSettings(path: $0, resume: resume) } : nil))
+            let reporter = ProgressReporter(label: entry.name)
+            let e = try evaluate(classifier, on: train, heldOut, scoreTraining: false, progress: reporter)
+            let notes = trainingNotes(e.model)
+            for n in notes { note(n) }
+            let card = ModelCard(model: entry.name, settings: values, seed: seed, classNames: train.classNames,
+                                 imageShape: [shape.channels, shape.height, shape.width], trainedOn: loaded.source,
+                                 trainingSamples: train.count, heldOutAccuracy: heldOut.count > 0 ? e.testAccuracy : nil,
+                                 heldOutSamples: heldOut.count, notes: notes)
+            try saveModel(e.model, card: card, to: out)
+            if let curve = e.learningCurve {
+                try curve.write(to: out + "/learning-curve.csv")
+                try writeFigure(learningCurveChart(curve, title: "\(entry.name) on \(train.name)"), to: out, stem: "learning-curve")
+            }
+            var report = ""
+            if heldOut.count > 0 {
+                let summary = try writeEvaluationReport(model: entry.name, data: heldOut, source: heldOutSource,
+                                                        probabilities: try e.model.probabilities(heldOut.features), to: out + "/evaluation")
+                report = String(format: "; accuracy %.4f on %d images (%@), report in %@/evaluation", summary.accuracy, heldOut.count, heldOutSource, out)
+            }
+            print(String(format: "trained %@ on %d images in %.1f s%@; saved to %@", entry.name, train.count, e.fitSeconds, report, out))
+        }
+    }
+}
+
+// MARK: - evaluate
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a saved model on a labelled image folder (one sub-folder per class) and write a report.",
+        discussion: "Writes to --out: summary.json (accuracy, per-class precision, recall and F1, confusion matrix), per-class.csv/.md, confusion.csv/.md with a heat map confusion.png, and mistakes.png, a gallery of the most confident mistakes with true and predicted labels. Prints the accuracy.")
+
+    @Option(help: "Folder of a model saved by `cvd train`.")
+    var model: String
+
+    @Argument(help: "Labelled image folder: one sub-folder per class, named as the model's classes.")
+    var folder: String
+
+    @Option(help: "Folder for the report (default: <model>/evaluation-<folder name>).")
+    var out: String?
+
+    @Flag(help: "Print the summary as JSON instead of a sentence.")
+    var json = false
+
+    func run() throws {
+        try guarded {
+            let loaded = try loadModel(model)
+            let card = loaded.card
+            let shape = ImageShape(channels: card.imageShape[0], height: card.imageShape[1], width: card.imageShape[2])
+            let (data, skipped) = try loadLabelledFolder(folder, classNames: card.classNames, shape: shape)
+            if !skipped.isEmpty { note("skipped \(skipped.count) files that are not images (first: \(skipped[0]))") }
+            let target = out ?? model + "/evaluation-" + (folder as NSString).lastPathComponent
+            let summary = try writeEvaluationReport(model: card.model, data: data, source: folder,
+                                                    probabilities: try loaded.probabilities(data.features), to: target)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            } else {
+                print(String(format: "%@ on %@: accuracy %.4f (%d images, %d mistakes); report in %@", card.model, folder,
+                             summary.accuracy, summary.images, summary.mistakes, target))
+            }
         }
     }
 }
@@ -113,8 +188,19 @@ struct Classify: ParsableCommand {
     @Argument(help: "Folder of images (PNG, JPEG, PPM/PGM), or one image file.")
     var images: String
 
-    @Flag(help: "Print CSV with a header: file,label,probability.")
+    @Option(help: "Print the K most probable classes of each image (default 1).")
+    var top: Int = 1
+
+    @Flag(help: "Print CSV with a header: file,label,probability (with --top: file,rank,label,probability).")
     var csv = false
+
+    @Flag(help: "Print JSON: one object per file with its most probable classes.")
+    var json = false
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be at least 1, got \(top).") }
+        if csv && json { throw ValidationError("--csv and --json cannot be used together; choose one.") }
+    }
 
     func run() throws {
         try guarded {
@@ -133,21 +219,34 @@ struct Classify: ParsableCommand {
                 for j in 0..<values.count { x[i, j] = values[j] }
             }
             let p = try loaded.probabilities(x)
-            let best = p.rowArgmax()
-            if csv { print("file,label,probability") }
+            let k = min(top, card.classNames.count)
+            let ranked = (0..<files.count).map { i in
+                (0..<p.cols).sorted { (p[i, $0], $1) > (p[i, $1], $0) }.prefix(k).map { (card.classNames[$0], p[i, $0]) }
+            }
+            if json {
+                struct Row: Encodable { var file: String; var classes: [Choice] }
+                struct Choice: Encodable { var label: String; var probability: Double }
+                let rows = zip(files, ranked).map { f, r in Row(file: f.name, classes: r.map { Choice(label: $0.0, probability: Double($0.1)) }) }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                return
+            }
+            if csv { print(k == 1 ? "file,label,probability" : "file,rank,label,probability") }
             let width = min(60, files.map(\.name.count).max() ?? 4)
-            for (i, file) in files.enumerated() {
-                let label = card.classNames[best[i]]
-                let probability = String(format: "%.4f", p[i, best[i]])
-                if csv {
-                    print([file.name, label].map(csvField).joined(separator: ",") + "," + probability)
-                } else {
-                    print(file.name.padding(toLength: max(width, file.name.count), withPad: " ", startingAt: 0) + "  " + label + "  " + probability)
+            for (file, r) in zip(files, ranked) {
+                for (rank, (label, probability)) in r.enumerated() {
+                    let pText = String(format: "%.4f", probability)
+                    if csv {
+                        print(([csvField(file.name)] + (k == 1 ? [] : [String(rank + 1)]) + [csvField(label), pText]).joined(separator: ","))
+                    } else {
+                        let name = rank == 0 ? file.name : ""
+                        print(name.padding(toLength: max(width, file.name.count), withPad: " ", startingAt: 0) + "  " + label + "  " + pText)
+                    }
                 }
             }
         }
     }
-
     func csvField(_ s: String) -> String {
         s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
@@ -178,9 +277,18 @@ struct Classify: ParsableCommand {
 // MARK: - models
 
 struct Models: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the models `cvd train` knows, with their settings.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the models `cvd train` knows, each with its settings: option, default, valid values and meaning.")
     func run() throws {
-        for m in SuiteModel.allCases { print("\(m.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0))\(m.settings())") }
+        for (i, entry) in ModelCatalog.entries.enumerated() {
+            let defaults = try entry.settings()
+            print((i == 0 ? "" : "\n") + "\(entry.name)\(entry.aliases.isEmpty ? "" : " (also: \(entry.aliases.joined(separator: ", ")))")  [\(entry.input == .images ? "images" : "pixels or features")]")
+            print("  " + entry.summary)
+            for h in entry.hyperparameters {
+                let option = "--\(h.name) \(defaults[h.name]!.description)".padding(toLength: 26, withPad: " ", startingAt: 0)
+                print("  \(option)\(h.help); \(h.rangeText)")
+            }
+        }
     }
 }
 
@@ -189,47 +297,95 @@ struct Models: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run experiments (default: all, in order) into <results>/<name>, then regenerate <results>/README.md.",
-        discussion: "The experiment executables are looked for beside this one. Extra options after -- go to every experiment.")
+        discussion: """
+            The experiment executables are looked for beside this one. Options after -- go to every experiment \
+            (e.g. `cvd run digits -- --quick --lr 0.01`); a model setting goes only to the experiments that take it, \
+            and one that none of them takes is refused.
+            """)
 
-    @Argument(help: "Experiments to run: toy2d, digits, bovw, capacity (default: all).")
+    @Argument(help: "Experiments to run: \(ExperimentCatalog.names.joined(separator: ", ")) (default: all).")
     var experiments: [String] = []
 
     @Option(help: "The results folder.")
     var results: String = "results"
 
-    @Option(help: "Seed passed to every experiment.")
-    var seed: UInt64 = 0
+    @Option(help: "Seed passed to every experiment (default: each experiment's own, 0).")
+    var seed: UInt64?
 
     @Flag(help: "Run the small versions.")
     var quick = false
 
-    static let order = ["toy2d", "digits", "bovw", "capacity"]
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("Options for the experiments, after --.", valueName: "options"))
+    var passThrough: [String] = []
 
     func validate() throws {
-        for e in experiments where !Run.order.contains(e) {
-            throw ValidationError("unknown experiment \"\(e)\"; choose from \(Run.order.joined(separator: ", ")).")
+        for e in experiments where !ExperimentCatalog.names.contains(e) {
+            throw ValidationError("unknown experiment \"\(e)\"; choose from \(ExperimentCatalog.names.joined(separator: ", ")).")
         }
+        let chosen = try selected()
+        for (name, _) in settingArguments() where !chosen.contains(where: { $0.settings.contains(name) }) {
+            throw ValidationError("--\(name) (after --) is a setting none of \(chosen.map(\.name).joined(separator: ", ")) takes.")
+        }
+    }
+
+    func selected() throws -> [ExperimentEntry] {
+        try (experiments.isEmpty ? ExperimentCatalog.names : experiments).map { try ExperimentCatalog.entry($0) }
+    }
+
+    /// The model settings among the pass-through options, as (name, value).
+    func settingArguments() -> [(String, String)] {
+        let names = Set(ModelCatalog.allHyperparameters.map(\.name))
+        var out: [(String, String)] = []
+        var i = 0
+        while i < passThrough.count {
+            let a = passThrough[i]
+            if a.hasPrefix("--"), names.contains(String(a.dropFirst(2))), i + 1 < passThrough.count {
+                out.append((String(a.dropFirst(2)), passThrough[i + 1]))
+                i += 2
+            } else { i += 1 }
+        }
+        return out
+    }
+
+    /// The pass-through options for `experiment`: every option, but model settings it does not take.
+    func arguments(for experiment: ExperimentEntry) -> [String] {
+        let names = Set(ModelCatalog.allHyperparameters.map(\.name))
+        var out: [String] = []
+        var i = 0
+        while i < passThrough.count {
+            let a = passThrough[i]
+            if a.hasPrefix("--"), names.contains(String(a.dropFirst(2))), i + 1 < passThrough.count {
+                if experiment.settings.contains(String(a.dropFirst(2))) { out += [a, passThrough[i + 1]] }
+                i += 2
+            } else {
+                out.append(a)
+                i += 1
+            }
+        }
+        return out
     }
 
     func run() throws {
         try guarded {
             let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
             let clock = Stopwatch()
-            for name in experiments.isEmpty ? Run.order : experiments {
-                let exe = folder.appendingPathComponent(name)
+            let chosen = try selected()
+            for experiment in chosen {
+                let exe = folder.appendingPathComponent(experiment.name)
                 guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-                    throw SavedModelError(description: "the \(name) executable is not beside cvd (\(folder.path)); build the package first")
+                    throw SavedModelError(description: "the \(experiment.name) executable is not beside cvd (\(folder.path)); build the package first")
                 }
-                note("==> \(name)")
+                note("==> \(experiment.name)")
                 let process = Process()
                 process.executableURL = exe
-                process.arguments = ["--out", results + "/" + name, "--seed", String(seed)] + (quick ? ["--quick"] : [])
+                process.arguments = ["--out", results + "/" + experiment.name] + (seed.map { ["--seed", String($0)] } ?? [])
+                    + (quick ? ["--quick"] : []) + arguments(for: experiment)
                 try process.run()
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
             }
             try writeResultsReadme(results: results)
-            note(String(format: "ran %d experiment(s) in %.0f s; wrote %@/README.md", (experiments.isEmpty ? Run.order : experiments).count, clock.seconds, results))
+            note(String(format: "ran %d experiment(s) in %.0f s; wrote %@/README.md", chosen.count, clock.seconds, results))
         }
     }
 }

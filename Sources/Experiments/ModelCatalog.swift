@@ -1,0 +1,272 @@
+// The catalogue of the suite's models: one entry per model with its name, what it takes (pixel
+// rows or images), its hyperparameters (name, type, default, valid range, help) and how it is
+// built. `cvd models`, the command-line options, validation, the settings columns of the tables and
+// the saved model cards all read it. Adding a classifier is its own file plus one entry here
+// (saving and loading come from `PersistableClassifier`).
+import BagOfWords
+import Classifiers
+import Datasets
+import NeuralNetworks
+import Tensors
+
+/// What a model takes.
+public enum ModelInput: String, Sendable {
+    /// Rows of features (pixels of an image, flattened, or any numbers).
+    case features
+    /// Images (channels × height × width).
+    case images
+}
+
+/// What building a model needs besides its settings.
+public struct BuildContext: Sendable {
+    /// The geometry of the images (nil: plain feature rows).
+    public var imageShape: ImageShape?
+    public var seed: UInt64
+    /// Networks: save the training state after every epoch, and resume from it.
+    public var checkpoint: CheckpointSettings?
+
+    public init(imageShape: ImageShape?, seed: UInt64, checkpoint: CheckpointSettings? = nil) {
+        self.imageShape = imageShape
+        self.seed = seed
+        self.checkpoint = checkpoint
+    }
+}
+
+/// One model of the suite.
+public struct ModelEntry: Sendable {
+    /// The name on the command line and in saved models.
+    public let name: String
+    /// Other names accepted on the command line (earlier names).
+    public let aliases: [String]
+    /// One line for `cvd models`.
+    public let summary: String
+    public let input: ModelInput
+    public let isNetwork: Bool
+    /// Its settings, in the order they are listed.
+    public let hyperparameters: [Hyperparameter]
+    let defaults: [String: SettingValue]
+    /// Defaults of the small version (`--quick`), on top of `defaults`.
+    let quickDefaults: [String: SettingValue]
+    let make: @Sendable (ModelSettings, BuildContext) throws -> any Classifier
+    let row: @Sendable (ModelSettings) -> String
+
+    /// The settings with every default filled in (`quick`: the small version's), then `given` on top
+    /// (names without dashes; each checked against its range). A name the model does not have throws.
+    public func settings(quick: Bool = false, given: [String: SettingValue] = [:]) throws -> ModelSettings {
+        var s = ModelSettings(defaults)
+        if quick { for (k, v) in quickDefaults { s[k] = v } }
+        for (k, v) in given {
+            guard let h = hyperparameters.first(where: { $0.name == k }) else {
+                throw SettingError("--\(k) is not a setting of \(name); its settings are \(hyperparameters.map { "--" + $0.name }.joined(separator: ", "))")
+            }
+            try h.check(v)
+            s[k] = v
+        }
+        return s
+    }
+
+    /// Checks settings read back from a file: exactly this model's names, each in its range.
+    public func checkSaved(_ s: ModelSettings) throws {
+        for h in hyperparameters {
+            guard let v = s[h.name] else { throw SettingError("the setting \(h.name) of \(name) is missing") }
+            try h.check(v)
+        }
+        if let extra = s.values.keys.sorted().first(where: { k in !hyperparameters.contains { $0.name == k } }) {
+            throw SettingError("\(extra) is not a setting of \(name)")
+        }
+    }
+
+    /// The model, unfitted, with `settings`.
+    public func build(_ settings: ModelSettings, _ context: BuildContext) throws -> any Classifier {
+        if input == .images && context.imageShape == nil {
+            throw ClassifierError.invalidData(model: name, reason: "needs images (channels × height × width), but the data are plain feature rows; use an image folder or IDX files")
+        }
+        return try make(settings, context)
+    }
+
+    /// The model's name in tables and file names for `settings` (e.g. "knn5" for k-NN with k = 5).
+    public func rowName(_ settings: ModelSettings) -> String { row(settings) }
+
+    /// Every setting as "name=value", in catalogue order, for tables and logs.
+    public func describe(_ settings: ModelSettings) -> String {
+        settings.text(hyperparameters.map(\.name))
+    }
+
+    /// True when `name` is this entry's name or one of its aliases.
+    public func answers(to name: String) -> Bool { name == self.name || aliases.contains(name) }
+}
+
+// MARK: - The hyperparameters (shared by the entries that have them)
+
+public enum Setting {
+    public static let c = Hyperparameter("c", .real(min: 0, minIncluded: false, max: 1e12),
+                                         "inverse L2 regularization strength of the logistic regression (smaller: stronger)")
+    public static let maxIterations = Hyperparameter("max-iter", .int(1...100_000), "L-BFGS iterations of the logistic regression")
+    public static let k = Hyperparameter("k", .int(1...10_000), "neighbours that vote")
+    public static let weighting = Hyperparameter("weighting", .choice(NeighborWeighting.allCases.map(\.rawValue)),
+                                                 "how the neighbours vote (uniform; distance: 1/distance)")
+    public static let codebookSize = Hyperparameter("codebook-size", .int(2...8192), "visual words (k-means centres)")
+    public static let patchSize = Hyperparameter("patch-size", .int(2...32), "side of the square patches, in pixels")
+    public static let patches = Hyperparameter("patches", .int(100...10_000_000), "random patches the codebook is learned from")
+    public static let kmeansIterations = Hyperparameter("kmeans-iter", .int(1...10_000), "Lloyd iterations of the codebook's k-means")
+    public static let epochs = Hyperparameter("epochs", .int(1...100_000), "passes over the training data")
+    public static let batchSize = Hyperparameter("batch-size", .int(1...65_536), "images per mini-batch")
+    public static let learningRate = Hyperparameter("lr", .real(min: 0, minIncluded: false, max: 100), "base learning rate")
+    public static let optimizer = Hyperparameter("optimizer", .choice(["sgd", "momentum", "nesterov", "adam"]),
+                                                 "sgd; momentum or nesterov (SGD with momentum 0.9); adam")
+    public static let schedule = Hyperparameter("schedule", .choice(["constant", "cosine"]), "learning-rate schedule over the epochs")
+    public static let weightDecay = Hyperparameter("weight-decay", .real(min: 0, minIncluded: true, max: 10), "L2 weight decay on the weights")
+    public static let hidden = Hyperparameter("hidden", .ints(count: 1...16, each: 1...65_536), "sizes of the hidden layers, e.g. 100 or 256,128")
+    public static let activation = Hyperparameter("activation", .choice(Activation.allCases.map(\.rawValue)), "activation of the hidden layers")
+    public static let shift = Hyperparameter("shift", .int(0...16), "training images moved by up to this many pixels (0: no augmentation)")
+}
+
+// MARK: - The catalogue
+
+public enum ModelCatalog {
+    /// Every model, in the order of the digits table.
+    public static let entries: [ModelEntry] = [logisticRegression, nearestNeighbors, bagOfWords(hard: true), bagOfWords(hard: false), mlp, lenet5]
+
+    /// The names, for help texts.
+    public static var names: [String] { entries.map(\.name) }
+
+    /// The entry named `name` (or one of its aliases), or a sentence listing the names.
+    public static func entry(_ name: String) throws -> ModelEntry {
+        guard let e = entries.first(where: { $0.answers(to: name) }) else {
+            throw SettingError("unknown model \"\(name)\"; choose one of \(names.joined(separator: ", "))")
+        }
+        return e
+    }
+
+    /// Every hyperparameter of every model, once each, in catalogue order.
+    public static var allHyperparameters: [Hyperparameter] {
+        var seen = Set<String>(), out: [Hyperparameter] = []
+        for e in entries { for h in e.hyperparameters where seen.insert(h.name).inserted { out.append(h) } }
+        return out
+    }
+
+    /// The models (of `among`) that have the setting `name`.
+    public static func models(having name: String, among: [ModelEntry] = entries) -> [ModelEntry] {
+        among.filter { $0.hyperparameters.contains { $0.name == name } }
+    }
+
+    static let logisticRegression = ModelEntry(
+        name: "logreg", aliases: [], summary: "multinomial logistic regression on the pixels, L2-regularized, L-BFGS",
+        input: .features, isNetwork: false, hyperparameters: [Setting.c, Setting.maxIterations],
+        defaults: ["c": .real(1), "max-iter": .int(100)], quickDefaults: [:],
+        make: { s, ctx in try LogisticRegression(c: s.real("c"), maxIterations: s.int("max-iter"), seed: ctx.seed, name: "logreg") },
+        row: { _ in "logreg" })
+
+    static let nearestNeighbors = ModelEntry(
+        name: "knn", aliases: ["knn5"], summary: "k-nearest neighbours on the pixels, Euclidean distance (the stored training set is the model)",
+        input: .features, isNetwork: false, hyperparameters: [Setting.k, Setting.weighting],
+        defaults: ["k": .int(5), "weighting": .word("uniform")], quickDefaults: [:],
+        make: { s, _ in
+            try KNearestNeighbors(k: s.int("k"), weighting: NeighborWeighting(rawValue: s.word("weighting"))!, name: "knn\(s.int("k"))")
+        },
+        row: { s in "knn\(s.int("k"))" })
+
+    static func bagOfWords(hard: Bool) -> ModelEntry {
+        let base = hard ? BagOfWordsSettings.histogram : BagOfWordsSettings.triangle
+        let name = hard ? "bovw-hist" : "bovw-triangle"
+        return ModelEntry(
+            name: name, aliases: [],
+            summary: hard ? "bag of visual words: contrast-normalized patches, k-means codebook, hard histograms over 1×1 + 2×2 grids, √, logistic regression"
+                          : "bag of visual words (Coates & Ng): contrast-normalized, ZCA-whitened patches, k-means codebook, triangle code over 1×1 + 2×2 grids, √, logistic regression",
+            input: .images, isNetwork: false,
+            hyperparameters: [Setting.codebookSize, Setting.patchSize, Setting.patches, Setting.kmeansIterations, Setting.c],
+            defaults: ["codebook-size": .int(base.codebookSize), "patch-size": .int(base.patchSize), "patches": .int(base.patchCount),
+                       "kmeans-iter": .int(base.codebookIterations), "c": .real(base.c)],
+            quickDefaults: ["patches": .int(10_000), "codebook-size": .int(64), "kmeans-iter": .int(10)],
+            make: { s, ctx in
+                let shape = ctx.imageShape!
+                return try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
+                                            settings: bagOfWordsSettings(hard: hard, s), seed: ctx.seed, name: name)
+            },
+            row: { _ in name })
+    }
+
+    static let networkSettings = [Setting.epochs, Setting.batchSize, Setting.learningRate, Setting.optimizer, Setting.schedule, Setting.weightDecay]
+    static let networkDefaults: [String: SettingValue] = [
+        "batch-size": .int(32), "lr": .real(0.05), "optimizer": .word("momentum"), "schedule": .word("cosine"), "weight-decay": .real(0),
+    ]
+
+    static let mlp = ModelEntry(
+        name: "mlp", aliases: [], summary: "multilayer perceptron on the pixels (hidden layers, activation), softmax output",
+        input: .features, isNetwork: true, hyperparameters: networkSettings + [Setting.hidden, Setting.activation],
+        defaults: networkDefaults.merging(["epochs": .int(30), "hidden": .ints([100]), "activation": .word("relu")]) { $1 },
+        quickDefaults: ["epochs": .int(5)],
+        make: { s, ctx in
+            let hidden = s.ints("hidden"), activation = Activation(rawValue: s.word("activation"))!
+            return NeuralNetworkClassifier(name: "mlp", architecture: .mlp(hidden: hidden, activation: activation),
+                                           options: trainingOptions(s, ctx))
+        },
+        row: { _ in "mlp" })
+
+    static let lenet5 = ModelEntry(
+        name: "lenet5", aliases: [], summary: "LeNet-5 as in the lectures' table: conv 20@5×5, pool, conv 50@5×5, pool, dense 500, softmax output",
+        input: .images, isNetwork: true, hyperparameters: networkSettings + [Setting.activation, Setting.shift],
+        defaults: networkDefaults.merging(["epochs": .int(15), "activation": .word("relu"), "shift": .int(2)]) { $1 },
+        quickDefaults: ["epochs": .int(2)],
+        make: { s, ctx in
+            let shape = ctx.imageShape!
+            return NeuralNetworkClassifier(name: "lenet5", architecture: lenet5Architecture(Activation(rawValue: s.word("activation"))!),
+                                           imageShape: [shape.channels, shape.height, shape.width], options: trainingOptions(s, ctx))
+        },
+        row: { _ in "lenet5" })
+}
+
+/// LeNet-5 of the lectures' table with `activation` between its layers (ReLU: `Models.lenet5`).
+public func lenet5Architecture(_ activation: Activation) -> Architecture {
+    .cnn(stages: [ConvolutionStage(channels: 20, kernelSize: 5, padding: 2, pool: 2),
+                  ConvolutionStage(channels: 50, kernelSize: 5, padding: 2, pool: 2)],
+         hidden: [500], activation: activation)
+}
+
+/// The bag-of-words pipeline of the histogram or triangle entry with `s`'s values.
+func bagOfWordsSettings(hard: Bool, _ s: ModelSettings) -> BagOfWordsSettings {
+    var b = hard ? BagOfWordsSettings.histogram : BagOfWordsSettings.triangle
+    b.codebookSize = s.int("codebook-size")
+    b.patchSize = s.int("patch-size")
+    b.patchCount = s.int("patches")
+    b.codebookIterations = s.int("kmeans-iter")
+    b.c = s.real("c")
+    return b
+}
+
+/// The optimizer of the setting `--optimizer` (sgd, momentum, nesterov, adam).
+public func optimizerKind(_ word: String) -> OptimizerKind {
+    switch word {
+    case "sgd": return .sgd()
+    case "nesterov": return .sgd(momentum: 0.9, nesterov: true)
+    case "adam": return .adam()
+    default: return .momentum
+    }
+}
+
+/// The training options of a network entry's settings.
+func trainingOptions(_ s: ModelSettings, _ ctx: BuildContext) -> TrainingOptions {
+    let optimizer = optimizerKind(s.word("optimizer"))
+    let shift = s.values["shift"].map { _ in s.int("shift") } ?? 0
+    return TrainingOptions(epochs: s.int("epochs"), batchSize: s.int("batch-size"), learningRate: Float(s.real("lr")), optimizer: optimizer,
+                           weightDecay: Float(s.real("weight-decay")), schedule: s.word("schedule") == "cosine" ? .cosine() : .constant,
+                           seed: ctx.seed, augmentation: shift > 0 ? .randomShift(pixels: shift) : .none, checkpoint: ctx.checkpoint)
+}
+
+/// The number of values a fitted model learned or stores to predict: weights and biases for the
+/// linear models and networks, codebook plus classifier for bag of words, the training set for k-NN.
+public func learnedValueCount(_ model: any Classifier, trainingCount: Int, featureCount: Int) -> Int {
+    switch model {
+    case let m as LogisticRegression: return (m.weights?.count ?? 0) + m.intercepts.count
+    case is KNearestNeighbors: return trainingCount * featureCount
+    case let m as BagOfVisualWords:
+        return (m.codebook?.count ?? 0) + learnedValueCount(m.classifier, trainingCount: trainingCount, featureCount: m.featureCount)
+    case let m as NeuralNetworkClassifier: return m.model?.parameterCount ?? 0
+    default: return 0
+    }
+}
+
+/// Length of the feature vector the model's classifier sees for one image.
+public func classifierFeatureCount(_ model: any Classifier, inputCount: Int) -> Int {
+    (model as? BagOfVisualWords)?.featureCount ?? inputCount
+}

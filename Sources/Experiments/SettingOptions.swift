@@ -1,0 +1,105 @@
+// Every hyperparameter of the catalogue as a command-line option, shared by `cvd train` and the
+// experiments: `--lr 0.01`, `--hidden 256,128`, `--k 3`, ... Each option's help names the models
+// that have the setting, its valid range and their defaults.
+import ArgumentParser
+
+/// The help line of the setting `name`, from the catalogue.
+func settingHelp(_ name: String) -> ArgumentHelp {
+    guard let h = ModelCatalog.allHyperparameters.first(where: { $0.name == name }) else {
+        return ArgumentHelp("(not a setting of any model)")
+    }
+    let owners = ModelCatalog.models(having: name)
+    let defaults = owners.compactMap { e in (try? e.settings())?[name].map { "\(e.name) \($0)" } }
+    return ArgumentHelp("\(h.help.prefix(1).uppercased() + h.help.dropFirst()); \(h.rangeText) (default: \(defaults.joined(separator: ", "))).",
+                        valueName: "value")
+}
+
+/// The model settings given on the command line.
+public struct SettingOptions: ParsableArguments {
+    @Option(help: settingHelp("epochs")) var epochs: String?
+    @Option(name: .customLong("batch-size"), help: settingHelp("batch-size")) var batchSize: String?
+    @Option(help: settingHelp("lr")) var lr: String?
+    @Option(help: settingHelp("optimizer")) var optimizer: String?
+    @Option(help: settingHelp("schedule")) var schedule: String?
+    @Option(name: .customLong("weight-decay"), help: settingHelp("weight-decay")) var weightDecay: String?
+    @Option(help: settingHelp("hidden")) var hidden: String?
+    @Option(help: settingHelp("activation")) var activation: String?
+    @Option(help: settingHelp("shift")) var shift: String?
+    @Option(help: settingHelp("k")) var k: String?
+    @Option(help: settingHelp("weighting")) var weighting: String?
+    @Option(name: .customLong("c"), help: settingHelp("c")) var c: String?
+    @Option(name: .customLong("max-iter"), help: settingHelp("max-iter")) var maxIterations: String?
+    @Option(name: .customLong("codebook-size"), help: settingHelp("codebook-size")) var codebookSize: String?
+    @Option(name: .customLong("patch-size"), help: settingHelp("patch-size")) var patchSize: String?
+    @Option(help: settingHelp("patches")) var patches: String?
+    @Option(name: .customLong("kmeans-iter"), help: settingHelp("kmeans-iter")) var kmeansIterations: String?
+
+    public init() {}
+
+    /// The options given, as (setting name, text), in catalogue order.
+    public var given: [(name: String, text: String)] {
+        let all: [(String, String?)] = [
+            ("epochs", epochs), ("batch-size", batchSize), ("lr", lr), ("optimizer", optimizer), ("schedule", schedule),
+            ("weight-decay", weightDecay), ("hidden", hidden), ("activation", activation), ("shift", shift), ("k", k),
+            ("weighting", weighting), ("c", c), ("max-iter", maxIterations), ("codebook-size", codebookSize),
+            ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations),
+        ]
+        return all.compactMap { n, v in v.map { (n, $0) } }
+    }
+
+    /// The given values for `entry` (those of its settings), each parsed and checked against its range.
+    public func values(for entry: ModelEntry) throws -> [String: SettingValue] {
+        var out: [String: SettingValue] = [:]
+        for (name, text) in given {
+            guard let h = entry.hyperparameters.first(where: { $0.name == name }) else { continue }
+            out[name] = try h.parse(text)
+        }
+        return out
+    }
+
+    /// Throws when a given option is a setting of none of `models` (it would be silently ignored),
+    /// or when a value is out of its range.
+    public func check(against models: [ModelEntry], context: String) throws {
+        for (name, text) in given {
+            let owners = ModelCatalog.models(having: name, among: models)
+            guard let first = owners.first else {
+                let all = ModelCatalog.models(having: name).map(\.name).joined(separator: ", ")
+                throw SettingError("--\(name) is a setting of \(all), which \(context) does not run")
+            }
+            _ = try first.hyperparameters.first { $0.name == name }!.parse(text)
+        }
+    }
+
+    /// The settings of `entry`: its defaults (`quick`: the small version's) with the given options on top.
+    public func settings(for entry: ModelEntry, quick: Bool = false) throws -> ModelSettings {
+        try entry.settings(quick: quick, given: values(for: entry))
+    }
+
+    /// The value given for the setting `name` (checked against its range), nil when not given.
+    public func value(_ name: String) throws -> SettingValue? {
+        guard let text = given.first(where: { $0.name == name })?.text,
+              let h = ModelCatalog.allHyperparameters.first(where: { $0.name == name }) else { return nil }
+        return try h.parse(text)
+    }
+
+    public func int(_ name: String, default d: Int) throws -> Int {
+        if case let .int(v)? = try value(name) { return v }
+        return d
+    }
+
+    public func real(_ name: String, default d: Double) throws -> Double {
+        switch try value(name) {
+        case let .real(v)?: return v
+        case let .int(v)?: return Double(v)
+        default: return d
+        }
+    }
+
+    public func word(_ name: String, default d: String) throws -> String {
+        if case let .word(v)? = try value(name) { return v }
+        return d
+    }
+
+    /// The given options as command-line arguments again (for passing on to experiments).
+    public var arguments: [String] { given.flatMap { ["--\($0.name)", $0.text] } }
+}
