@@ -1,11 +1,13 @@
 // One resolver for the experiments' `--data` option: a data set's name or a path, always answered
 // with a training and a test part.
 import Foundation
+import Tensors
 
 /// How `loadDataset(spec:options:)` treats sources without their own test part, and how it reads
 /// image folders and CSV files.
 public struct DataLoadOptions: Sendable {
-    /// The stratified test share for sources without a standard split (MNIST-5k: 1,000 of 5,000).
+    /// The stratified test share for sources without a standard split (MNIST-5k: 1,000 of 5,000);
+    /// 0 puts every sample in the training part and leaves the test part empty.
     public var testFraction: Double = 0.2
     /// Seed of the stratified split.
     public var seed: UInt64 = 0
@@ -53,6 +55,11 @@ public struct LoadedData: Sendable {
 ///   or any error of the loader it picks.
 public func loadDataset(spec: String, options: DataLoadOptions = DataLoadOptions()) throws -> LoadedData {
     func split(_ d: Dataset, _ what: String) throws -> LoadedData {
+        if options.testFraction == 0 {  // everything trains (the caller scores on data of its own)
+            let none = try Dataset(name: d.name, features: Matrix(rows: 0, cols: d.featureCount), labels: [], classNames: d.classNames,
+                                   imageShape: d.imageShape)
+            return LoadedData(train: d, test: none, source: "\(what), all \(d.count) for training")
+        }
         let parts = try stratifiedSplit(d, testFraction: options.testFraction, seed: options.seed)
         return LoadedData(train: parts.train, test: parts.test,
                           source: "\(what), stratified split \(parts.train.count)/\(parts.test.count), seed \(options.seed)")

@@ -4,6 +4,31 @@
 import Foundation
 import XCTest
 
+/// Runs the built executable `name` with `arguments`; returns (status, standard output, standard error).
+@discardableResult
+func runExecutable(_ name: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let exe = ExperimentRunTests.productsFolder.appendingPathComponent(name)
+    guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+        XCTFail("the \(name) executable is not built in \(ExperimentRunTests.productsFolder.path)")
+        return (-1, "", "")
+    }
+    let process = Process()
+    process.executableURL = exe
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Both pipes drained at once, so a chatty child never blocks on a full pipe.
+    var errData = Data()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
 final class ExperimentRunTests: XCTestCase {
     /// The folder holding the built executables (the test bundle sits beside them).
     static let productsFolder: URL = {
@@ -28,22 +53,7 @@ final class ExperimentRunTests: XCTestCase {
     /// Runs `name` with `arguments`; returns (status, standard output, standard error).
     @discardableResult
     func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        let exe = Self.productsFolder.appendingPathComponent(name)
-        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-            XCTFail("the \(name) executable is not built in \(Self.productsFolder.path)")
-            return (-1, "", "")
-        }
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try runExecutable(name, arguments)
     }
 
     /// Rows of a CSV file as dictionaries, after checking its header.
