@@ -12,6 +12,7 @@
 //
 // Legend: N = images, K = visual words, F = values per patch, G = pooling cells (Σ g² over grids).
 import CClassicalKernels
+import Foundation
 import Classifiers
 import Tensors
 
@@ -38,7 +39,7 @@ public enum FeatureNormalization: String, Sendable, CaseIterable {
 
 /// The bag-of-visual-words classifier. The image shape is a hyperparameter: each row of the data
 /// is one image flattened in C×H×W order.
-public struct BagOfVisualWords: Classifier {
+public struct BagOfVisualWords: PersistableClassifier, ProgressReportingClassifier {
     public var name: String
     public let grid: PatchGrid
     /// Random patches for the codebook.
@@ -64,6 +65,12 @@ public struct BagOfVisualWords: Classifier {
     public private(set) var codebook: Matrix?
     /// The whitening learned in `fit`, when `whiteningEpsilon` is set.
     public private(set) var whitening: ZCAWhitening?
+    /// Called during `fit`, `transform`, `probabilities` and `predict` (nil: no reports), with the
+    /// stages "sampling patches", "whitening", "k-means++ seeding" and "k-means" (per Lloyd
+    /// iteration), "encoding images" (after every chunk of images; done = images encoded), and
+    /// "classifier iteration" (when the classifier reports progress, else "classifier" 0/1 and 1/1).
+    /// Reports never change the result.
+    public var progress: FitProgressHandler?
 
     /// - Parameters:
     ///   - imageHeight, imageWidth, channels: the geometry of every image row.
@@ -123,31 +130,83 @@ public struct BagOfVisualWords: Classifier {
 
     public mutating func fit(_ x: Matrix, _ y: [Int], classCount: Int) throws {
         try ClassifierError.checkFitInput(model: "BagOfVisualWords", x, y, classCount: classCount)
-        try fitCodebook(x)
-        let features = try transform(x)
-        try classifier.fit(features, y, classCount: classCount)
+        let clock = Stopwatch()
+        try fitCodebook(x, clock: clock)
+        let features = try transform(x, clock: clock)
+        try fitClassifier(features, y, classCount: classCount, clock: clock)
     }
 
     /// Learns the patch normalization, whitening and codebook from the images (rows of `x`) alone.
     public mutating func fitCodebook(_ x: Matrix) throws {
+        try fitCodebook(x, clock: Stopwatch())
+    }
+
+    private mutating func fitCodebook(_ x: Matrix, clock: Stopwatch) throws {
         codebook = nil
         whitening = nil
+        let report = progress.map { handler in
+            { (stage: String, done: Int, total: Int) in handler(FitProgress(stage: stage, done: done, total: total, elapsedSeconds: clock.seconds)) }
+        }
+        report?("sampling patches", 0, patchCount)
         var patches = try grid.randomPatches(x, count: patchCount, seed: seed)
         if let e = contrastEpsilon { normalizeContrast(&patches, epsilon: e) }
+        report?("sampling patches", patchCount, patchCount)
         if let e = whiteningEpsilon {
+            report?("whitening", 0, 1)
             let zca = try ZCAWhitening(fitting: patches, epsilon: e)
             patches = zca.apply(patches)
             whitening = zca
+            report?("whitening", 1, 1)
         }
-        let kmeans = try KMeans(clusterCount: codebookSize, maxIterations: codebookIterations, seed: seed &+ 1)
+        var kmeans = try KMeans(clusterCount: codebookSize, maxIterations: codebookIterations, seed: seed &+ 1)
+        if let handler = progress {
+            kmeans.progress = { p in
+                var q = p
+                q.elapsedSeconds = clock.seconds
+                handler(q)
+            }
+        }
         codebook = try kmeans.fit(patches).centers
+    }
+
+    /// Fits the classifier on the pooled features, forwarding its progress as "classifier …".
+    private mutating func fitClassifier(_ features: Matrix, _ y: [Int], classCount: Int, clock: Stopwatch) throws {
+        guard let handler = progress else {
+            try classifier.fit(features, y, classCount: classCount)
+            return
+        }
+        guard var inner = classifier as? any ProgressReportingClassifier else {
+            handler(FitProgress(stage: "classifier", done: 0, total: 1, elapsedSeconds: clock.seconds))
+            try classifier.fit(features, y, classCount: classCount)
+            handler(FitProgress(stage: "classifier", done: 1, total: 1, elapsedSeconds: clock.seconds))
+            return
+        }
+        let saved = inner.progress
+        inner.progress = { p in
+            var q = p
+            q.stage = "classifier " + p.stage
+            q.elapsedSeconds = clock.seconds
+            handler(q)
+        }
+        defer {
+            inner.progress = saved
+            classifier = inner
+        }
+        try inner.fit(features, y, classCount: classCount)
     }
 
     /// The pooled, normalized features of every image (N × featureCount).
     public func transform(_ x: Matrix) throws -> Matrix {
+        try transform(x, clock: Stopwatch())
+    }
+
+    private func transform(_ x: Matrix, clock: Stopwatch) throws -> Matrix {
         guard let codebook = codebook else { throw ClassifierError.notFitted(model: "BagOfVisualWords") }
         try ClassifierError.checkPredictInput(model: "BagOfVisualWords", x, featureCount: grid.imageLength)
-        return encodeImages(x, codebook: codebook)
+        let report = progress.map { handler in
+            { (done: Int) in handler(FitProgress(stage: "encoding images", done: done, total: x.rows, elapsedSeconds: clock.seconds)) }
+        }
+        return encodeImages(x, codebook: codebook, report: report)
     }
 
     public func probabilities(_ x: Matrix) throws -> Matrix {
@@ -158,9 +217,64 @@ public struct BagOfVisualWords: Classifier {
         try classifier.predict(try transform(x))
     }
 
+    // MARK: - Learned state
+
+    /// "codebook" K × F; with whitening "whitening.mean" F and "whitening.matrix" F × F (its ε is
+    /// the hyperparameter `whiteningEpsilon`); and the classifier's state under "classifier.".
+    public func learnedState() throws -> [String: Tensor] {
+        guard let codebook = codebook else { throw ClassifierError.notFitted(model: "BagOfVisualWords") }
+        guard let inner = classifier as? any PersistableClassifier else { throw notPersistable() }
+        var state = ["codebook": Tensor(codebook)]
+        if let zca = whitening {
+            state["whitening.mean"] = Tensor(shape: [zca.mean.count], data: zca.mean)
+            state["whitening.matrix"] = Tensor(zca.matrix)
+        }
+        for (name, t) in try inner.learnedState() { state["classifier." + name] = t }
+        return state
+    }
+
+    public mutating func restore(from state: [String: Tensor], classCount: Int) throws {
+        let model = "BagOfVisualWords"
+        guard var inner = classifier as? any PersistableClassifier else { throw notPersistable() }
+        var reader = LearnedStateReader(model: model, state: state)
+        let f = grid.patchLength
+        let words = try reader.takeMatrix("codebook", rows: codebookSize, cols: f)
+        var zca: ZCAWhitening?
+        if let e = whiteningEpsilon {
+            let mean = try reader.take("whitening.mean", shape: [f])
+            let matrix = try reader.takeMatrix("whitening.matrix", rows: f, cols: f)
+            zca = try ZCAWhitening(mean: mean.data, matrix: matrix, epsilon: e)
+        }
+        let innerState = reader.takePrefix("classifier.")
+        try reader.finish()
+        // The inner model names its tensors without the prefix; the message names them in full.
+        func wrap(_ error: Error, _ what: String) -> ClassifierError {
+            let inner = "\(error)".replacingOccurrences(of: "state tensor \"", with: "state tensor \"classifier.")
+            return .invalidData(model: model, reason: "\(what): \(inner)")
+        }
+        do {
+            try inner.restore(from: innerState, classCount: classCount)
+        } catch {
+            throw wrap(error, "the classifier's state (tensors \"classifier.*\") is invalid")
+        }
+        // The classifier must take this pipeline's features: one probe row of zeros.
+        do {
+            _ = try inner.probabilities(Matrix(rows: 1, cols: featureCount))
+        } catch {
+            throw wrap(error, "the classifier's state (tensors \"classifier.*\") does not fit the \(featureCount) pooled features of this pipeline")
+        }
+        codebook = words
+        whitening = zca
+        classifier = inner
+    }
+
+    private func notPersistable() -> ClassifierError {
+        .invalidData(model: "BagOfVisualWords", reason: "its classifier \(classifier.name) (\(type(of: classifier))) cannot write or read a learned state; use a PersistableClassifier such as LogisticRegression or KNearestNeighbors")
+    }
+
     // MARK: - Encoding
 
-    private func encodeImages(_ x: Matrix, codebook: Matrix) -> Matrix {
+    private func encodeImages(_ x: Matrix, codebook: Matrix, report: ((Int) -> Void)?) -> Matrix {
         let (rows, cols) = grid.positions
         let perImage = rows * cols
         let (f, k) = (grid.patchLength, codebookSize)
@@ -251,6 +365,7 @@ public struct BagOfVisualWords: Classifier {
                     }
                 }
             }
+            report?(i0 + n)
         }
         return out
     }

@@ -42,6 +42,11 @@ public struct KMeans: Sendable {
     public let initialization: Initialization
     public let algorithm: Algorithm
     public let seed: UInt64
+    /// Called during `fit` (nil: no reports): stage "k-means++ seeding" (done = centers chosen, of
+    /// K), then "k-means" after every Lloyd iteration or "mini-batch k-means" after every batch step
+    /// (done = iteration, of maxIterations, with the inertia as detail); with restarts the detail
+    /// names the run. Reports never change the result.
+    public var progress: FitProgressHandler?
 
     /// Defaults: maxIterations 300, tolerance 1e-4, restarts 1, k-means++, Lloyd, seed 0.
     public init(clusterCount: Int, maxIterations: Int = 300, tolerance: Double = 1e-4, restarts: Int = 1,
@@ -79,16 +84,21 @@ public struct KMeans: Sendable {
         let threshold = tolerance * meanVariance(x)
         var rng = Xoshiro256(seed: seed)
         var best: KMeansResult?
-        for _ in 0..<restarts {
+        let clock = Stopwatch()
+        for run in 0..<restarts {
             var runRng = rng.split()
+            let reporter = progress.map { handler in
+                ProgressReporter(handler: handler, clock: clock, run: restarts > 1 ? "run \(run + 1) of \(restarts)" : nil)
+            }
             let start = initialization == .kMeansPlusPlus
-                ? kMeansPlusPlus(x, norms: norms, rng: &runRng)
+                ? kMeansPlusPlus(x, norms: norms, rng: &runRng, reporter: reporter)
                 : x.rows(runRng.sample(clusterCount, from: x.rows))
             let result: KMeansResult
             switch algorithm {
-            case .lloyd: result = lloyd(x, norms: norms, centers: start, threshold: threshold)
+            case .lloyd: result = lloyd(x, norms: norms, centers: start, threshold: threshold, reporter: reporter)
             case let .miniBatch(batchSize):
-                result = miniBatch(x, norms: norms, centers: start, threshold: threshold, batchSize: batchSize, rng: &runRng)
+                result = miniBatch(x, norms: norms, centers: start, threshold: threshold, batchSize: batchSize, rng: &runRng,
+                                   reporter: reporter)
             }
             if best == nil || result.inertia < best!.inertia { best = result }
         }
@@ -102,7 +112,7 @@ public struct KMeans: Sendable {
     /// lower its distance and its distance to c is not computed. Once a few dozen centers are
     /// chosen most points are skipped, which is where the time of seeding goes otherwise (every
     /// step would stream the whole data set).
-    private func kMeansPlusPlus(_ x: Matrix, norms: [Float], rng: inout Xoshiro256) -> Matrix {
+    private func kMeansPlusPlus(_ x: Matrix, norms: [Float], rng: inout Xoshiro256, reporter: ProgressReporter?) -> Matrix {
         let (n, d, k) = (x.rows, x.cols, clusterCount)
         let trials = min(16, 2 + Int(log(Double(k))))
         var centers = Matrix(rows: k, cols: d)
@@ -165,6 +175,7 @@ public struct KMeans: Sendable {
             }
             for j in 0..<d { centers[c, j] = x[candidates[bestTrial], j] }
             centerNorms.append(norms[candidates[bestTrial]])
+            reporter?.report("k-means++ seeding", c + 1, k)
         }
         return centers
     }
@@ -220,7 +231,8 @@ public struct KMeans: Sendable {
 
     // MARK: - Lloyd
 
-    private func lloyd(_ x: Matrix, norms: [Float], centers start: Matrix, threshold: Double) -> KMeansResult {
+    private func lloyd(_ x: Matrix, norms: [Float], centers start: Matrix, threshold: Double,
+                       reporter: ProgressReporter?) -> KMeansResult {
         var centers = start
         var (labels, distances) = nearestCenters(x, norms: norms, centers: centers)
         var history: [Double] = [sum(distances)]
@@ -234,6 +246,7 @@ public struct KMeans: Sendable {
             let unchanged = newLabels == labels
             (labels, distances) = (newLabels, newDistances)
             history.append(sum(distances))
+            reporter?.report("k-means", iterations, maxIterations, inertia: history.last!)
             if unchanged || centerShift(previous, centers) <= threshold { converged = true; break }
         }
         return KMeansResult(centers: centers, labels: labels.map(Int.init), inertia: history.last!,
@@ -287,7 +300,7 @@ public struct KMeans: Sendable {
     // MARK: - Mini-batch
 
     private func miniBatch(_ x: Matrix, norms: [Float], centers start: Matrix, threshold: Double, batchSize: Int,
-                           rng: inout Xoshiro256) -> KMeansResult {
+                           rng: inout Xoshiro256, reporter: ProgressReporter?) -> KMeansResult {
         let (n, d, k) = (x.rows, x.cols, clusterCount)
         var centers = start
         var seen = [Int](repeating: 0, count: k)
@@ -301,6 +314,7 @@ public struct KMeans: Sendable {
             let batch = x.rows(idx)
             let (labels, distances) = nearestCenters(batch, norms: idx.map { norms[$0] }, centers: centers)
             history.append(sum(distances) * Double(n) / Double(size))
+            reporter?.report("mini-batch k-means", iterations, maxIterations, inertia: history.last!)
             let previous = centers
             for (b, label) in labels.enumerated() {
                 let c = Int(label)
@@ -315,6 +329,19 @@ public struct KMeans: Sendable {
         history.append(inertia)
         return KMeansResult(centers: centers, labels: labels.map(Int.init), inertia: inertia, iterations: iterations,
                             inertiaHistory: history, converged: converged)
+    }
+}
+
+/// Sends the progress reports of one k-means run.
+private struct ProgressReporter {
+    let handler: FitProgressHandler
+    let clock: Stopwatch
+    let run: String?
+
+    func report(_ stage: String, _ done: Int, _ total: Int, inertia: Double? = nil) {
+        let parts = [run, inertia.map { "inertia \(String(format: "%.6g", $0))" }].compactMap { $0 }
+        handler(FitProgress(stage: stage, done: done, total: total, detail: parts.isEmpty ? nil : parts.joined(separator: ", "),
+                            elapsedSeconds: clock.seconds))
     }
 }
 

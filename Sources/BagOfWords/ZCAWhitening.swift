@@ -44,6 +44,28 @@ public struct ZCAWhitening: Sendable {
         self.epsilon = epsilon
     }
 
+    /// A transform learned before (e.g. read back from a saved state): `mean` has F values and
+    /// `matrix` is F × F, all finite; epsilon > 0 is the regularizer it was learned with.
+    public init(mean: [Float], matrix: Matrix, epsilon: Float) throws {
+        let model = "ZCAWhitening"
+        guard epsilon > 0, epsilon.isFinite else {
+            throw ClassifierError.invalidHyperparameter(model: model, name: "epsilon", reason: "it is \(epsilon); use a finite value > 0")
+        }
+        guard !mean.isEmpty else { throw ClassifierError.invalidData(model: model, reason: "the mean is empty; it needs one value per patch dimension") }
+        guard matrix.rows == mean.count, matrix.cols == mean.count else {
+            throw ClassifierError.invalidData(model: model, reason: "the matrix is \(matrix.rows)×\(matrix.cols) but the mean has \(mean.count) values; it must be \(mean.count)×\(mean.count)")
+        }
+        if let i = mean.firstIndex(where: { !$0.isFinite }) {
+            throw ClassifierError.invalidData(model: model, reason: "mean value \(i) is \(mean[i]); every value must be finite")
+        }
+        if let (r, c) = matrix.firstNonFinite() {
+            throw ClassifierError.invalidData(model: model, reason: "matrix element (\(r), \(c)) is \(matrix[r, c]); every value must be finite")
+        }
+        self.mean = mean
+        self.matrix = matrix
+        self.epsilon = epsilon
+    }
+
     /// (patches − mean)·W.
     public func apply(_ patches: Matrix) -> Matrix {
         var centered = patches

@@ -41,6 +41,12 @@ struct FeatureStandardizer: Sendable {
     let mean: [Float]
     let inverseStd: [Float]
 
+    /// A standardization learned before (read back from a saved state).
+    init(mean: [Float], inverseStd: [Float]) {
+        self.mean = mean
+        self.inverseStd = inverseStd
+    }
+
     init(fitting x: Matrix) {
         let (n, d) = (x.rows, x.cols)
         // Column sums in Double over fixed row chunks, combined in chunk order (thread-count independent).

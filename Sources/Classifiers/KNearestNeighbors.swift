@@ -18,7 +18,7 @@ public enum NeighborWeighting: String, Sendable, CaseIterable {
 /// or every value an integer 0...255, as for MNIST-style images) an integer kernel (AVX-512 VNNI,
 /// when the CPU has it) finds the candidates; otherwise fp32 matrix multiplies do; the candidates are
 /// then re-ranked in double.
-public struct KNearestNeighbors: Classifier {
+public struct KNearestNeighbors: PersistableClassifier {
     public var name: String
     /// Neighbours that vote. ≥ 1 and at most the number of training samples.
     public let k: Int
@@ -47,18 +47,50 @@ public struct KNearestNeighbors: Classifier {
     /// True when the fitted training set uses the exact 8-bit integer kernel.
     public var usesEightBitKernel: Bool { eightBit != nil }
 
+    /// Training samples stored (0 before fit).
+    public var trainingSampleCount: Int { train?.rows ?? 0 }
+    /// Features per sample of the stored training set (0 before fit).
+    public var featureCount: Int { train?.cols ?? 0 }
+
     public mutating func fit(_ x: Matrix, _ y: [Int], classCount: Int) throws {
         try ClassifierError.checkFitInput(model: "KNearestNeighbors", x, y, classCount: classCount)
         guard k <= x.rows else {
             throw ClassifierError.invalidHyperparameter(model: "KNearestNeighbors", name: "k",
                 reason: "it is \(k) but there are only \(x.rows) training samples; use k ≤ \(x.rows)")
         }
+        store(x, y, classCount: classCount)
+    }
+
+    /// Keeps the training set and builds what the searches need (the 8-bit copy or the norms).
+    private mutating func store(_ x: Matrix, _ y: [Int], classCount: Int) {
         train = x
         labels = y
         self.classCount = classCount
         eightBit = metric == .euclidean ? EightBitTrainingSet(x) : nil
         // The float path's norms; an 8-bit training set needs them only for queries that are not 8-bit.
         trainNorms = eightBit == nil ? x.rowSquaredNorms() : []
+    }
+
+    /// The stored training set, which is the model: "features" N × D and "labels" N (as floats).
+    public func learnedState() throws -> [String: Tensor] {
+        guard let train = train else { throw ClassifierError.notFitted(model: "KNearestNeighbors") }
+        return ["features": Tensor(train), "labels": Tensor(shape: [labels.count], data: labels.map(Float.init))]
+    }
+
+    public mutating func restore(from state: [String: Tensor], classCount: Int) throws {
+        let model = "KNearestNeighbors"
+        try ClassifierError.checkRestoreClassCount(model: model, classCount)
+        var reader = LearnedStateReader(model: model, state: state)
+        let x = try reader.takeMatrix("features")
+        guard k <= x.rows else {
+            throw reader.error("features", "has \(x.rows) samples, fewer than k = \(k)")
+        }
+        let y = try reader.take("labels", shape: [x.rows])
+        if let i = y.data.firstIndex(where: { !($0 >= 0 && $0 < Float(classCount) && $0.rounded() == $0) }) {
+            throw reader.error("labels", "holds \(y.data[i]) at element \(i); labels must be integers in 0..<\(classCount)")
+        }
+        try reader.finish()
+        store(x, y.data.map { Int($0) }, classCount: classCount)
     }
 
     /// The k nearest training rows of every row of `x` (see `Neighbors` for the order).

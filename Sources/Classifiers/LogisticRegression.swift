@@ -13,7 +13,7 @@ import Foundation
 import Tensors
 
 /// Logistic regression with an L2 penalty (scikit-learn's `LogisticRegression`, multinomial).
-public struct LogisticRegression: Classifier {
+public struct LogisticRegression: PersistableClassifier, ProgressReportingClassifier {
     /// How the weights are optimized.
     public enum Solver: Equatable, Sendable, CustomStringConvertible {
         /// Limited-memory BFGS with a backtracking (Armijo) line search: deterministic and fast; the default.
@@ -59,6 +59,10 @@ public struct LogisticRegression: Classifier {
     public private(set) var converged = false
     private var classCount = 0
     private var standardizer: FeatureStandardizer?
+    /// Called after every L-BFGS or gradient-descent iteration and every SGD epoch of `fit`, with
+    /// stage "iteration", done = the iteration, total = `maxIterations` and the loss as detail.
+    public var progress: FitProgressHandler?
+    private var clock = Stopwatch()
 
     /// - Parameters:
     ///   - c: inverse L2 strength (scikit-learn's C), default 1.
@@ -113,6 +117,7 @@ public struct LogisticRegression: Classifier {
         weights = nil
         lossHistory = []
         converged = false
+        clock = Stopwatch()
         standardizer = standardize ? FeatureStandardizer(fitting: x) : nil
         let xs = standardizer?.apply(x) ?? x
         let objective = LogisticObjective(x: xs, y: y, classCount: classCount, c: c)
@@ -156,7 +161,59 @@ public struct LogisticRegression: Classifier {
         return z
     }
 
+    // MARK: - Learned state
+
+    /// The number of outputs K of the fitted model (1 for two classes), 0 before fit.
+    public var outputCount: Int { weights?.cols ?? 0 }
+
+    /// "weights" D × K, "intercepts" K, and with `standardize` "standardizer.mean" and
+    /// "standardizer.inverseStd" (D each); K = 1 for two classes, else the class count.
+    public func learnedState() throws -> [String: Tensor] {
+        guard let w = weights else { throw ClassifierError.notFitted(model: "LogisticRegression") }
+        var state = ["weights": Tensor(w), "intercepts": Tensor(shape: [intercepts.count], data: intercepts)]
+        if let s = standardizer {
+            state["standardizer.mean"] = Tensor(shape: [s.mean.count], data: s.mean)
+            state["standardizer.inverseStd"] = Tensor(shape: [s.inverseStd.count], data: s.inverseStd)
+        }
+        return state
+    }
+
+    public mutating func restore(from state: [String: Tensor], classCount: Int) throws {
+        let model = "LogisticRegression"
+        try ClassifierError.checkRestoreClassCount(model: model, classCount)
+        var reader = LearnedStateReader(model: model, state: state)
+        let k = classCount == 2 ? 1 : classCount
+        let w = try reader.takeMatrix("weights", cols: k)
+        let d = w.rows
+        let b = try reader.take("intercepts", shape: [k])
+        var restored: FeatureStandardizer?
+        if standardize {
+            let mean = try reader.take("standardizer.mean", shape: [d])
+            let inverseStd = try reader.take("standardizer.inverseStd", shape: [d])
+            if let i = inverseStd.data.firstIndex(where: { $0 <= 0 }) {
+                throw reader.error("standardizer.inverseStd", "holds \(inverseStd.data[i]) at element \(i); inverse standard deviations are > 0")
+            }
+            restored = FeatureStandardizer(mean: mean.data, inverseStd: inverseStd.data)
+        }
+        try reader.finish()
+        weights = w
+        intercepts = b.data
+        standardizer = restored
+        self.classCount = classCount
+        lossHistory = []
+        converged = false
+    }
+
     // MARK: - Solvers
+
+    /// Appends the loss of an iteration and reports it.
+    private mutating func record(_ loss: Double) {
+        lossHistory.append(loss)
+        if let progress {
+            progress(FitProgress(stage: "iteration", done: lossHistory.count, total: maxIterations,
+                                 detail: "loss \(String(format: "%.6g", loss))", elapsedSeconds: clock.seconds))
+        }
+    }
 
     private func nanError(_ iteration: Int, _ loss: Double) -> ClassifierError {
         .numericalFailure(model: "LogisticRegression",
@@ -213,7 +270,7 @@ public struct LogisticRegression: Classifier {
             }
             let relativeDecrease = (fx - fNew) / max(abs(fx), abs(fNew), 1)
             x = xNew; fx = fNew; g = gNew
-            lossHistory.append(fx)
+            record(fx)
             if relativeDecrease <= 1e-10 { converged = true; break }
         }
         return x.map(Float.init)
@@ -225,13 +282,13 @@ public struct LogisticRegression: Classifier {
         for iteration in 1...maxIterations {
             let (loss, g) = f.evaluate(theta)
             guard loss.isFinite else { throw nanError(iteration, loss) }
-            if iteration > 1 { lossHistory.append(loss) }
+            if iteration > 1 { record(loss) }
             if g.reduce(0, { max($0, abs($1)) }) <= tolerance { converged = true; return theta }
             for i in theta.indices { theta[i] -= lr * Float(g[i]) }
         }
         let (loss, _) = f.evaluate(theta)
         guard loss.isFinite else { throw nanError(maxIterations, loss) }
-        lossHistory.append(loss)
+        record(loss)
         return theta
     }
 
@@ -261,7 +318,7 @@ public struct LogisticRegression: Classifier {
             }
             let mean = total / Double(batches)
             guard mean.isFinite else { throw nanError(epoch, mean) }
-            lossHistory.append(mean)
+            record(mean)
             if abs(previous - mean) < tolerance { converged = true; break }
             previous = mean
         }
