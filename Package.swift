@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "NeuralNetworks", dependencies: ["Tensors", "Classifiers", "CNeuralKernels"], swiftSettings: optimized),
         // (benchmark executables of the classical and neural modules go here)
-        .executableTarget(name: "cvd-bench-neural", dependencies: ["Tensors", "Datasets", "Classifiers", "NeuralNetworks", argumentParser], path: "benchmarks/neural", swiftSettings: optimized),
+        .executableTarget(name: "cvd-bench-neural", dependencies: ["Tensors", "Datasets", "Classifiers", "NeuralNetworks", "Experiments", argumentParser], path: "benchmarks/neural", swiftSettings: optimized),
         .executableTarget(name: "cvd-bench-classical", dependencies: ["Tensors", "Datasets", "Classifiers", "BagOfWords", argumentParser], path: "benchmarks/classical", swiftSettings: optimized),
 
         // MARK: - Executables

@@ -49,6 +49,10 @@ public func evaluate(_ model: any Classifier, on train: Dataset, _ test: Dataset
         network.progress = nil
         curve = network.learningCurve
         model = network
+    } else if let progress, var reporting = model as? any ProgressReportingClassifier {
+        reporting.progress = { progress.fit($0) }
+        try reporting.fit(train.features, train.labels, classCount: train.classCount)
+        model = reporting
     } else {
         try model.fit(train.features, train.labels, classCount: train.classCount)
     }

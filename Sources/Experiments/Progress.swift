@@ -1,5 +1,6 @@
 // Progress lines for long runs, on standard error so tables on standard output stay clean.
 import Foundation
+import Classifiers
 import NeuralNetworks
 import Tensors
 
@@ -45,6 +46,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let network: TerminalProgressReporter
     private let lock = NSLock()
     private var lastLine = Stopwatch()
+    private var lastDraw = Stopwatch()
     private let clock = Stopwatch()
     private var stage = "starting"
     private var timer: DispatchSourceTimer?
@@ -75,6 +77,26 @@ public final class ProgressReporter: @unchecked Sendable {
         if case let .epochStarted(epoch, of) = event { stage = "epoch \(epoch)/\(of)" }
         network.report(event)
         lastLine = Stopwatch()
+    }
+
+    /// A step of a classical fit: a bar on a terminal, a line every few seconds in a log.
+    public func fit(_ p: FitProgress) {
+        lock.lock(); defer { lock.unlock() }
+        stage = "\(p.stage) \(p.done)/\(p.total)"
+        let finished = p.done >= p.total
+        if terminal {
+            guard finished || lastDraw.seconds >= 0.1 else { return }
+            lastDraw = Stopwatch()
+            let width = 30, filled = p.total > 0 ? min(width, width * p.done / p.total) : 0
+            let rate = p.elapsedSeconds > 0 ? Double(p.done) / p.elapsedSeconds : 0
+            let left = rate > 0 ? Double(p.total - p.done) / rate : 0
+            var line = "\r\u{1B}[2K\(label): \(p.stage) " + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            line += String(format: " %d/%d  %.1f/s  %.0f s left", p.done, p.total, rate, left) + (p.detail.map { "  " + $0 } ?? "")
+            FileHandle.standardError.write((line + (finished ? "\n" : "")).data(using: .utf8)!)
+            lastLine = Stopwatch()
+        } else if lastLine.seconds >= 5 || (finished && lastLine.seconds >= 1) {
+            emit("\(label): \(p.description)")
+        }
     }
 
     /// A named stage of a fit that is not a network's (sampling patches, k-means, encoding, ...).

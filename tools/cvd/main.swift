@@ -14,7 +14,7 @@ struct CVD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cvd",
         abstract: "Classical vs deep image classification: use the suite's models on your own images.",
-        subcommands: [Train.self, Evaluate.self, Classify.self, Models.self, Run.self, Report.self])
+        subcommands: [Train.self, Evaluate.self, Classify.self, Models.self, Shapes.self, Run.self, Report.self])
 }
 
 /// Runs a command body: errors become one sentence on standard error and exit status 1.
@@ -288,6 +288,45 @@ struct Models: ParsableCommand {
                 let option = "--\(h.name) \(defaults[h.name]!.description)".padding(toLength: 26, withPad: " ", startingAt: 0)
                 print("  \(option)\(h.help); \(h.rangeText)")
             }
+        }
+    }
+}
+
+// MARK: - shapes
+
+struct Shapes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a folder of generated colour shapes (circle, square, triangle, cross) to try the models on.",
+        discussion: "Each image has a random size, rotation, position and hues, the shape brighter than its background, and Gaussian noise; every third is a JPEG, the others PNG. Writes <out>/train/<class>/ and <out>/test/<class>/ (drawn with different seeds), so `cvd train --data <out>/train --test <out>/test --test-fraction 0` or `--data <out>` works.")
+
+    @Option(help: "Folder to write (created; existing images of the same names are replaced).")
+    var out: String
+
+    @Option(help: "Training images per class.")
+    var train: Int = 200
+
+    @Option(help: "Test images per class.")
+    var test: Int = 50
+
+    @Option(help: "Side of the square images, in pixels.")
+    var side: Int = 64
+
+    @Option(help: "Seed of the drawing (the test part uses seed + 1,000,000).")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        if !(1...100_000).contains(train) { throw ValidationError("--train must be between 1 and 100000, got \(train).") }
+        if !(1...100_000).contains(test) { throw ValidationError("--test must be between 1 and 100000, got \(test).") }
+        if !(16...1024).contains(side) { throw ValidationError("--side must be between 16 and 1024, got \(side).") }
+        if out.isEmpty { throw ValidationError("--out must name a folder, got an empty path.") }
+    }
+
+    func run() throws {
+        try guarded {
+            try createFolder(out, what: "output folder")
+            try ShapeImages.writeFolder(out + "/train", perClass: train, side: side, seed: seed)
+            try ShapeImages.writeFolder(out + "/test", perClass: test, side: side, seed: seed &+ 1_000_000)
+            print("wrote \(4 * train) training and \(4 * test) test images of \(side)×\(side) pixels to \(out)/train and \(out)/test")
         }
     }
 }
