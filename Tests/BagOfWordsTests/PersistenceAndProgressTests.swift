@@ -249,8 +249,18 @@ final class PersistenceAndProgressTests: XCTestCase {
 
         let fitClock = Stopwatch()
         var model = try BagOfVisualWords.triangle()
+        let recorder = ProgressRecorder()
+        model.progress = recorder.handler
         try model.fit(train.features, train.labels, classCount: 10)
+        model.progress = nil
         let fitSeconds = fitClock.seconds
+        // The longest silence of the fit: between its start, consecutive reports, and its end.
+        let times = [0] + recorder.reports.map(\.elapsedSeconds) + [fitSeconds]
+        let gaps = zip(times, times.dropFirst()).map { $1 - $0 }
+        let longest = gaps.indices.max { gaps[$0] < gaps[$1] }!
+        let after = longest == 0 ? "the start" : recorder.reports[longest - 1].description
+        XCTAssertLessThan(gaps[longest], 5, "silent after \(after)")
+        print("MEASURE bovw-triangle fit: \(recorder.reports.count) progress reports, longest silence \(String(format: "%.3f", gaps[longest])) s after \(after)")
         let state = try model.learnedState()
         let path = folder + "/triangle.state"
         let bytes = try writeState(state, to: path)
