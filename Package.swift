@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["Fixtures"]),
         // Replays the fuzzers' seed corpus and every input they found (fuzz/corpus, fuzz/regressions).
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageIO", "Datasets", "NeuralNetworks"]),
-        .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors"]),
+        .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors", "Datasets"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageIO", "Datasets", "Tensors"]),
     ],

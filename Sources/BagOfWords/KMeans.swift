@@ -121,6 +121,7 @@ public struct KMeans: Sendable {
         var closest = squaredDistances(x, norms: norms, to: x.rows([first]))
         var nearest = [Int32](repeating: 0, count: n)
         var centerNorms: [Float] = [norms[first]]
+        reporter?.report("k-means++ seeding", 1, k)
         for c in 1..<k {
             // Draw `trials` candidates ∝ closest², keep the one that lowers the potential most.
             let cumulative = prefixSums(closest)
