@@ -28,6 +28,8 @@ struct ResumedTraining {
     var best: (loss: Double, epoch: Int, values: [[Float]])?
     var shuffle: Xoshiro256
     var augmentation: Xoshiro256
+    /// The file's whole metadata map (for the notes a trainer wrote with it).
+    var metadata: [String: String]
 }
 
 /// Saves and restores the training state of one run of `Trainer.fit`.
@@ -70,14 +72,22 @@ struct TrainingCheckpoint {
         ]
     }
 
+    /// The metadata of the checkpoint at `path`, or nil when there is none or it cannot be read
+    /// (resuming then reports why).
+    static func metadata(at path: String) -> [String: String]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try? readSafetensors(path) { .checkpointFile(path: path, reason: $0) }.metadata
+    }
+
     private func failure(_ reason: String) -> NeuralNetworkError { .checkpointFile(path: settings.path, reason: reason) }
 
     // MARK: - Writing
 
     /// Writes the state at the end of `epoch` atomically (`finished`: the run is over and the
-    /// model holds its final weights).
+    /// model holds its final weights). `notes` go into the metadata as they are (under keys that
+    /// do not start with "option.").
     func write(epoch: Int, finished: Bool, curve: LearningCurve, best: (loss: Double, epoch: Int, values: [[Float]])?,
-               shuffle: Xoshiro256, augmentation: Xoshiro256, optimizer: CheckpointableOptimizer) throws {
+               shuffle: Xoshiro256, augmentation: Xoshiro256, optimizer: CheckpointableOptimizer, notes: [String: String] = [:]) throws {
         var tensors: [(name: String, shape: [Int], values: UnsafePointer<Float>)] = []
         let named = model.namedParameters
         for (name, p) in named { tensors.append(("model." + name, p.shape, UnsafePointer(p.value))) }
@@ -86,7 +96,8 @@ struct TrainingCheckpoint {
                 tensors.append(("optimizer.\(name).\(slot)", p.shape, UnsafePointer(optimizer.slot(p, index: i))))
             }
         }
-        var meta: [String: String] = [
+        var meta = notes
+        meta.merge([
             "format": Self.format,
             "epoch": "\(epoch)",
             "finished": "\(finished)",
@@ -96,7 +107,7 @@ struct TrainingCheckpoint {
             "curve": curve.epochs.map(row).joined(separator: "\n"),
             "curve.best_epoch": "\(curve.bestEpoch)",
             "curve.stopped_early": "\(curve.stoppedEarly)",
-        ]
+        ]) { _, new in new }
         for (name, value) in conditions { meta["option." + name] = value }
         for (i, layer) in model.layers.enumerated() where !layer.randomState.isEmpty {
             meta["rng.layer.\(i)"] = words(layer.randomState)
@@ -197,7 +208,8 @@ struct TrainingCheckpoint {
         }
         optimizer.steps = steps
         for (layer, state) in layerStreams { layer.randomState = state }
-        return ResumedTraining(epoch: epoch, finished: finished, curve: curve, best: best, shuffle: shuffle, augmentation: augmentation)
+        return ResumedTraining(epoch: epoch, finished: finished, curve: curve, best: best, shuffle: shuffle, augmentation: augmentation,
+                               metadata: meta)
     }
 }
 

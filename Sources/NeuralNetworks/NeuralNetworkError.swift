@@ -9,8 +9,8 @@ public enum NeuralNetworkError: Error, CustomStringConvertible, Equatable {
     case invalidOption(name: String, reason: String)
     /// The data handed to a model or trainer does not fit it.
     case invalidData(reason: String)
-    /// The training loss became NaN or infinite.
-    case nonFiniteLoss(epoch: Int, batch: Int, learningRate: Float)
+    /// Training diverged: the loss became NaN or infinite, exploded, or sat at chance level.
+    case diverged(DivergenceReport)
     /// A weights file could not be read, or does not match the model.
     case weightsFile(path: String, reason: String)
     /// A training checkpoint could not be read, is damaged, or was made by another network,
@@ -25,9 +25,8 @@ public enum NeuralNetworkError: Error, CustomStringConvertible, Equatable {
             return "Invalid \(name): \(reason)."
         case let .invalidData(reason):
             return "\(reason)."
-        case let .nonFiniteLoss(epoch, batch, rate):
-            return "The training loss became NaN or infinite in epoch \(epoch) (batch \(batch)) at learning rate \(rate); "
-                + "try a smaller learning rate (for example \(rate / 10))."
+        case let .diverged(report):
+            return report.description
         case let .weightsFile(path, reason):
             return "Weights file \(path): \(reason)."
         case let .checkpointFile(path, reason):

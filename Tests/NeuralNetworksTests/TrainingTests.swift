@@ -107,11 +107,12 @@ final class TrainerTests: XCTestCase {
         let model = try Models.mlp(inputs: 2, hidden: [32], outputs: 2, seed: 0)
         let trainer = Trainer(options: TrainingOptions(epochs: 5, batchSize: 20, learningRate: 1e12, optimizer: .sgd()))
         XCTAssertThrowsError(try trainer.fit(model, x: x, y: y)) { error in
-            guard case let NeuralNetworkError.nonFiniteLoss(epoch, _, rate) = error else { return XCTFail("unexpected \(error)") }
-            XCTAssertEqual(epoch, 1)
-            XCTAssertEqual(rate, 1e12)
+            guard case let NeuralNetworkError.diverged(report) = error else { return XCTFail("unexpected \(error)") }
+            XCTAssertEqual(report.epoch, 1)
+            XCTAssertEqual(report.learningRate, 1e12)
+            XCTAssertEqual(report.kind, .nonFinite)
             let text = "\(error)"
-            XCTAssertTrue(text.contains("epoch 1") && text.contains("smaller learning rate"), text)
+            XCTAssertTrue(text.contains("epoch 1") && text.contains("lower the learning rate"), text)
         }
     }
 
