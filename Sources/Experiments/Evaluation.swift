@@ -78,5 +78,15 @@ public func confusionTable(_ counts: [[Int]], classNames: [String]) -> Table {
 
 /// Sentences about a fit that its user should read (a network's divergences and restarts).
 public func trainingNotes(_ model: any Classifier) -> [String] {
-    []
+    guard let network = model as? NeuralNetworkClassifier, !network.divergences.isEmpty else { return [] }
+    var notes = network.divergences.map { d -> String in
+        var named = d
+        named.model = network.name
+        return named.description
+    }
+    // Each restart trains from the start at a third of the base rate before.
+    var rates = [network.options.learningRate]
+    for _ in network.divergences { rates.append(rates.last! / 3) }
+    notes.append("\(network.name): restarted \(network.divergences.count == 1 ? "once" : "\(network.divergences.count) times"): \(learningRateHistory(rates)); the saved model is the run at \(network.learningRateUsed.map { String(format: "%.3g", $0) } ?? "?")")
+    return notes
 }

@@ -30,7 +30,7 @@ public struct EvaluationSummary: Codable, Equatable, Sendable {
 }
 
 /// Scores `probabilities` (one row per image of `data`) and writes the report into `folder`:
-/// summary.json, per-class.csv/.md, confusion.csv/.md, confusion.ppm/.png, mistakes.ppm/.png (the
+/// summary.json, per-class.csv/.md, confusion.csv/.md, confusion.png, mistakes.png (the
 /// `galleryCount` most confident mistakes, with true and predicted labels). Returns the summary.
 @discardableResult
 public func writeEvaluationReport(model: String, data: Dataset, source: String, probabilities p: Matrix,
@@ -48,8 +48,9 @@ public func writeEvaluationReport(model: String, data: Dataset, source: String, 
     }
     try table.write(to: folder, stem: "per-class")
     try confusionTable(counts, classNames: data.classNames).write(to: folder, stem: "confusion")
-    try writeFigure(confusionHeatMap(counts, classNames: data.classNames, title: String(format: "%@: accuracy %.4f", model, acc)),
-                    to: folder, stem: "confusion")
+    // PNG only: the report sits in the model folder, which stays small.
+    try writeImage(confusionHeatMap(counts, classNames: data.classNames, title: String(format: "%@: accuracy %.4f", model, acc)),
+                   toPath: folder + "/confusion.png")
 
     // The most confident mistakes first (ties: the earlier image).
     let wrong = (0..<data.count).filter { predicted[$0] != data.labels[$0] }
@@ -61,8 +62,8 @@ public func writeEvaluationReport(model: String, data: Dataset, source: String, 
         return (image, ["true: " + data.classNames[data.labels[i]],
                         String(format: "pred: %@ %.2f", data.classNames[predicted[i]], p[i, predicted[i]])])
     }
-    try writeFigure(mistakesGallery(items, columns: 6, title: "\(model): the \(items.count) most confident of \(wrong.count) mistakes"),
-                    to: folder, stem: "mistakes")
+    try writeImage(mistakesGallery(items, columns: 6, title: "\(model): the \(items.count) most confident of \(wrong.count) mistakes"),
+                   toPath: folder + "/mistakes.png")
 
     let summary = EvaluationSummary(
         model: model, data: source, images: data.count, accuracy: acc,

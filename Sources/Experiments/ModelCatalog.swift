@@ -118,6 +118,8 @@ public enum Setting {
     public static let weightDecay = Hyperparameter("weight-decay", .real(min: 0, minIncluded: true, max: 10), "L2 weight decay on the weights")
     public static let hidden = Hyperparameter("hidden", .ints(count: 1...16, each: 1...65_536), "sizes of the hidden layers, e.g. 100 or 256,128")
     public static let activation = Hyperparameter("activation", .choice(Activation.allCases.map(\.rawValue)), "activation of the hidden layers")
+    public static let restarts = Hyperparameter("restarts", .int(0...5),
+                                                "times a diverged training starts again at a third of the learning rate (0: stop with an error)")
     public static let shift = Hyperparameter("shift", .int(0...16), "training images moved by up to this many pixels (0: no augmentation)")
 }
 
@@ -186,9 +188,11 @@ public enum ModelCatalog {
             row: { _ in name })
     }
 
-    static let networkSettings = [Setting.epochs, Setting.batchSize, Setting.learningRate, Setting.optimizer, Setting.schedule, Setting.weightDecay]
+    static let networkSettings = [Setting.epochs, Setting.batchSize, Setting.learningRate, Setting.optimizer, Setting.schedule,
+                                  Setting.weightDecay, Setting.restarts]
     static let networkDefaults: [String: SettingValue] = [
         "batch-size": .int(32), "lr": .real(0.05), "optimizer": .word("momentum"), "schedule": .word("cosine"), "weight-decay": .real(0),
+        "restarts": .int(2),
     ]
 
     static let mlp = ModelEntry(
@@ -199,7 +203,8 @@ public enum ModelCatalog {
         make: { s, ctx in
             let hidden = s.ints("hidden"), activation = Activation(rawValue: s.word("activation"))!
             return NeuralNetworkClassifier(name: "mlp", architecture: .mlp(hidden: hidden, activation: activation),
-                                           options: trainingOptions(s, ctx))
+                                           imageShape: ctx.imageShape.map { [$0.channels, $0.height, $0.width] },
+                                           options: trainingOptions(s, ctx), inputNormalization: inputNormalization(ctx))
         },
         row: { _ in "mlp" })
 
@@ -211,7 +216,8 @@ public enum ModelCatalog {
         make: { s, ctx in
             let shape = ctx.imageShape!
             return NeuralNetworkClassifier(name: "lenet5", architecture: lenet5Architecture(Activation(rawValue: s.word("activation"))!),
-                                           imageShape: [shape.channels, shape.height, shape.width], options: trainingOptions(s, ctx))
+                                           imageShape: [shape.channels, shape.height, shape.width], options: trainingOptions(s, ctx),
+                                           inputNormalization: inputNormalization(ctx))
         },
         row: { _ in "lenet5" })
 }
@@ -244,13 +250,20 @@ public func optimizerKind(_ word: String) -> OptimizerKind {
     }
 }
 
+/// The networks standardize their inputs with the training part's statistics: per channel for
+/// images, per feature for plain feature rows.
+func inputNormalization(_ ctx: BuildContext) -> InputNormalization {
+    ctx.imageShape.map { .perChannel(channels: $0.channels) } ?? .perFeature
+}
+
 /// The training options of a network entry's settings.
 func trainingOptions(_ s: ModelSettings, _ ctx: BuildContext) -> TrainingOptions {
     let optimizer = optimizerKind(s.word("optimizer"))
     let shift = s.values["shift"].map { _ in s.int("shift") } ?? 0
     return TrainingOptions(epochs: s.int("epochs"), batchSize: s.int("batch-size"), learningRate: Float(s.real("lr")), optimizer: optimizer,
                            weightDecay: Float(s.real("weight-decay")), schedule: s.word("schedule") == "cosine" ? .cosine() : .constant,
-                           seed: ctx.seed, augmentation: shift > 0 ? .randomShift(pixels: shift) : .none, checkpoint: ctx.checkpoint)
+                           seed: ctx.seed, augmentation: shift > 0 ? .randomShift(pixels: shift) : .none, checkpoint: ctx.checkpoint,
+                           divergenceRestarts: s.int("restarts"))
 }
 
 /// The number of values a fitted model learned or stores to predict: weights and biases for the

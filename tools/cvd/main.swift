@@ -122,7 +122,7 @@ struct Train: ParsableCommand {
             try saveModel(e.model, card: card, to: out)
             if let curve = e.learningCurve {
                 try curve.write(to: out + "/learning-curve.csv")
-                try writeFigure(learningCurveChart(curve, title: "\(entry.name) on \(train.name)"), to: out, stem: "learning-curve")
+                try writeImage(learningCurveChart(curve, title: "\(entry.name) on \(train.name)"), toPath: out + "/learning-curve.png")
             }
             var report = ""
             if heldOut.count > 0 {
