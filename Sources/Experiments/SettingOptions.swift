@@ -16,23 +16,24 @@ func settingHelp(_ name: String) -> ArgumentHelp {
 
 /// The model settings given on the command line.
 public struct SettingOptions: ParsableArguments {
-    @Option(help: settingHelp("epochs")) var epochs: String?
-    @Option(name: .customLong("batch-size"), help: settingHelp("batch-size")) var batchSize: String?
-    @Option(help: settingHelp("lr")) var lr: String?
-    @Option(help: settingHelp("optimizer")) var optimizer: String?
-    @Option(help: settingHelp("schedule")) var schedule: String?
-    @Option(name: .customLong("weight-decay"), help: settingHelp("weight-decay")) var weightDecay: String?
-    @Option(help: settingHelp("hidden")) var hidden: String?
-    @Option(help: settingHelp("activation")) var activation: String?
-    @Option(help: settingHelp("shift")) var shift: String?
-    @Option(help: settingHelp("k")) var k: String?
-    @Option(help: settingHelp("weighting")) var weighting: String?
-    @Option(name: .customLong("c"), help: settingHelp("c")) var c: String?
-    @Option(name: .customLong("max-iter"), help: settingHelp("max-iter")) var maxIterations: String?
-    @Option(name: .customLong("codebook-size"), help: settingHelp("codebook-size")) var codebookSize: String?
-    @Option(name: .customLong("patch-size"), help: settingHelp("patch-size")) var patchSize: String?
-    @Option(help: settingHelp("patches")) var patches: String?
-    @Option(name: .customLong("kmeans-iter"), help: settingHelp("kmeans-iter")) var kmeansIterations: String?
+    @Option(parsing: .unconditional, help: settingHelp("epochs")) var epochs: String?
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: settingHelp("batch-size")) var batchSize: String?
+    @Option(parsing: .unconditional, help: settingHelp("lr")) var lr: String?
+    @Option(parsing: .unconditional, help: settingHelp("optimizer")) var optimizer: String?
+    @Option(parsing: .unconditional, help: settingHelp("schedule")) var schedule: String?
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: settingHelp("weight-decay")) var weightDecay: String?
+    @Option(parsing: .unconditional, help: settingHelp("hidden")) var hidden: String?
+    @Option(parsing: .unconditional, help: settingHelp("activation")) var activation: String?
+    @Option(parsing: .unconditional, help: settingHelp("restarts")) var restarts: String?
+    @Option(parsing: .unconditional, help: settingHelp("shift")) var shift: String?
+    @Option(parsing: .unconditional, help: settingHelp("k")) var k: String?
+    @Option(parsing: .unconditional, help: settingHelp("weighting")) var weighting: String?
+    @Option(name: .customLong("c"), parsing: .unconditional, help: settingHelp("c")) var c: String?
+    @Option(name: .customLong("max-iter"), parsing: .unconditional, help: settingHelp("max-iter")) var maxIterations: String?
+    @Option(name: .customLong("codebook-size"), parsing: .unconditional, help: settingHelp("codebook-size")) var codebookSize: String?
+    @Option(name: .customLong("patch-size"), parsing: .unconditional, help: settingHelp("patch-size")) var patchSize: String?
+    @Option(parsing: .unconditional, help: settingHelp("patches")) var patches: String?
+    @Option(name: .customLong("kmeans-iter"), parsing: .unconditional, help: settingHelp("kmeans-iter")) var kmeansIterations: String?
 
     public init() {}
 
@@ -40,7 +41,7 @@ public struct SettingOptions: ParsableArguments {
     public var given: [(name: String, text: String)] {
         let all: [(String, String?)] = [
             ("epochs", epochs), ("batch-size", batchSize), ("lr", lr), ("optimizer", optimizer), ("schedule", schedule),
-            ("weight-decay", weightDecay), ("hidden", hidden), ("activation", activation), ("shift", shift), ("k", k),
+            ("weight-decay", weightDecay), ("restarts", restarts), ("hidden", hidden), ("activation", activation), ("shift", shift), ("k", k),
             ("weighting", weighting), ("c", c), ("max-iter", maxIterations), ("codebook-size", codebookSize),
             ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations),
         ]

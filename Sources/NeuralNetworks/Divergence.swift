@@ -11,7 +11,7 @@ public struct DivergenceReport: Sendable, Equatable, CustomStringConvertible {
         case nonFinite
         /// The epoch's training loss grew past `DivergenceWatch.explosionFactor` times its start.
         case exploded
-        /// The training loss sat at ln(classes) with chance accuracy for `DivergenceWatch.stuckEpochs` epochs.
+        /// The training loss sat at ln(classes) with chance accuracy for max(3, epochs / 10) epochs.
         case stuckAtChance
     }
 
@@ -26,6 +26,8 @@ public struct DivergenceReport: Sendable, Equatable, CustomStringConvertible {
     public var limit: Double?
     /// The model, when a classifier reports it (put first in `description`).
     public var model: String?
+    /// `.stuckAtChance`: the consecutive epochs the loss sat at chance level.
+    public var epochsAtChance: Int?
     /// The base learning rates tried, in order, when a classifier gave up after restarts.
     public var learningRatesTried: [Float] = []
 
@@ -49,7 +51,7 @@ public struct DivergenceReport: Sendable, Equatable, CustomStringConvertible {
                 + "(\(Int(DivergenceWatch.explosionFactor)) times its start), at learning rate \(lr)"
         case .stuckAtChance:
             what = "the training loss sat at \(lossText(loss)) = ln(classes), chance level, with chance accuracy for "
-                + "\(DivergenceWatch.stuckEpochs) epochs up to epoch \(epoch) at learning rate \(lr)"
+                + "\(epochsAtChance.map { "\($0) epochs" } ?? "several epochs") up to epoch \(epoch) at learning rate \(lr)"
         }
         what = "training diverged: " + what
         if learningRatesTried.count > 1 {
@@ -78,8 +80,11 @@ struct DivergenceWatch {
     static let explosionFactor = 3.0
     /// "At ln(classes)" means within this fraction of it.
     static let chanceTolerance = 0.01
-    /// Consecutive epochs at chance level before the run counts as stuck.
+    /// Consecutive epochs at chance level before the run counts as stuck: at least this many, and
+    /// a tenth of the run (a network of saturating units may sit at chance for its first epochs
+    /// before it learns; toy runs of hundreds of short epochs do).
     static let stuckEpochs = 3
+    let stuckWindow: Int
 
     let classes: Int
     /// The accuracy of always answering the most frequent training class.
@@ -87,8 +92,9 @@ struct DivergenceWatch {
     /// The loss of the run's first batch (the start the explosion check compares with).
     var firstBatchLoss: Double?
 
-    init(classes: Int, labels: [Int], rows: [Int]) {
+    init(classes: Int, labels: [Int], rows: [Int], epochs: Int) {
         self.classes = classes
+        stuckWindow = max(Self.stuckEpochs, epochs / 10)
         var counts = [Int](repeating: 0, count: classes)
         for r in rows { counts[labels[r]] += 1 }
         chanceAccuracy = Double(counts.max() ?? 0) / Double(max(rows.count, 1))
@@ -117,8 +123,12 @@ struct DivergenceWatch {
         let start = max(firstBatchLoss ?? curve.epochs[0].trainLoss, chanceLoss)
         let limit = Self.explosionFactor * start
         if m.trainLoss > limit { throw report(.exploded, limit) }
-        let recent = curve.epochs.suffix(Self.stuckEpochs)
-        if recent.count == Self.stuckEpochs, recent.allSatisfy(atChance) { throw report(.stuckAtChance, chanceLoss) }
+        let recent = curve.epochs.suffix(stuckWindow)
+        if recent.count == stuckWindow, recent.allSatisfy(atChance) {
+            guard case var .diverged(r) = report(.stuckAtChance, chanceLoss) else { return }
+            r.epochsAtChance = stuckWindow
+            throw NeuralNetworkError.diverged(r)
+        }
     }
 
     private func atChance(_ m: EpochMetrics) -> Bool {

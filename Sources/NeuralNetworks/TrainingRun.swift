@@ -57,7 +57,7 @@ final class TrainingRun {
         maxShift = try Self.shiftPixels(options.augmentation, inputShape: model.inputShape)
         shiftScratch = FloatBuffer(capacity: maxShift > 0 ? d : 1)
         checkpoint = options.checkpoint.map { TrainingCheckpoint(settings: $0, model: model, options: options, x: x, y: y, test: test) }
-        watch = DivergenceWatch(classes: classes, labels: y, rows: trainRows)
+        watch = DivergenceWatch(classes: classes, labels: y, rows: trainRows, epochs: options.epochs)
     }
 
     /// The training and validation rows (sorted): a seeded random `fraction` held out for validation.
