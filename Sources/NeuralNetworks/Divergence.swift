@@ -80,6 +80,8 @@ struct DivergenceWatch {
     static let explosionFactor = 3.0
     /// "At ln(classes)" means within this fraction of it.
     static let chanceTolerance = 0.01
+    /// "Stuck" also means the training loss moved by at most this fraction of ln(classes) over the window.
+    static let flatTolerance = 1e-4
     /// Consecutive epochs at chance level before the run counts as stuck: at least this many, and
     /// a tenth of the run (a network of saturating units may sit at chance for its first epochs
     /// before it learns; toy runs of hundreds of short epochs do).
@@ -124,7 +126,11 @@ struct DivergenceWatch {
         let limit = Self.explosionFactor * start
         if m.trainLoss > limit { throw report(.exploded, limit) }
         let recent = curve.epochs.suffix(stuckWindow)
-        if recent.count == stuckWindow, recent.allSatisfy(atChance) {
+        // Stuck means not moving at all (a dead network's loss is flat to four digits); a network that
+        // is slowly leaving the plateau is still learning.
+        let losses = recent.map(\.trainLoss)
+        let flat = (losses.max() ?? 0) - (losses.min() ?? 0) <= Self.flatTolerance * chanceLoss
+        if recent.count == stuckWindow, flat, recent.allSatisfy(atChance) {
             guard case var .diverged(r) = report(.stuckAtChance, chanceLoss) else { return }
             r.epochsAtChance = stuckWindow
             throw NeuralNetworkError.diverged(r)

@@ -105,12 +105,11 @@ struct DigitsExperiment: ParsableCommand {
                 let fitSet = model is BagOfVisualWords
                     ? try stratifiedSubset(train, count: bagOfWordsTrainingCap, seed: options.seed) : train
                 if fitSet.count < train.count { progress.note("\(row): fitting on \(fitSet.count) of the \(train.count) training samples") }
-                let e = try evaluate(model, on: fitSet, test, onEpoch: { m in
-                    progress.note(String(format: "%@ epoch %d: train loss %.4f, train acc %.4f, test acc %.4f (%.1f s)",
-                                         row, m.epoch, m.trainLoss, m.trainAccuracy, m.testAccuracy ?? 0, m.trainSeconds))
-                }, onResume: { epoch, of in
+                progress.note("\(row): \(entry.describe(values))")
+                let e = try evaluate(model, on: fitSet, test, progress: ProgressReporter(label: row), onResume: { epoch, of in
                     progress.note("\(row): resumed from its checkpoint after epoch \(epoch) of \(of)")
                 })
+                for line in trainingNotes(e.model) { progress.note(line) }
                 comparison.append([.text(row), .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .int(e.parameters),
                                    .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
                 described.append([.text(row), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
