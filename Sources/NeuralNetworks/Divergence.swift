@@ -37,6 +37,13 @@ public struct DivergenceReport: Sendable, Equatable, CustomStringConvertible {
         self.limit = limit
     }
 
+    /// Equal fields, where two NaN losses count as equal (a report read back from a checkpoint
+    /// equals the one written).
+    public static func == (a: DivergenceReport, b: DivergenceReport) -> Bool {
+        (a.loss == b.loss || (a.loss.isNaN && b.loss.isNaN)) && a.epoch == b.epoch && a.learningRate == b.learningRate
+            && a.kind == b.kind && a.limit == b.limit && a.model == b.model && a.learningRatesTried == b.learningRatesTried
+    }
+
     /// One sentence: what happened in which epoch, the loss, and what to do about it.
     public var description: String {
         let lr = rateText(learningRate)
