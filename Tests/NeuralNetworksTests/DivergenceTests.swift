@@ -138,3 +138,33 @@ final class DivergenceTests: XCTestCase {
         }
     }
 }
+
+final class ProgressReporterTests: XCTestCase {
+    /// Everything a reporter writes for `events`, as plain lines.
+    private func output(_ events: [TrainingEvent]) throws -> String {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        let reporter = TerminalProgressReporter(fileDescriptor: fds[1], plainLines: true, lineInterval: 0)
+        events.forEach(reporter.report)
+        close(fds[1])
+        let data = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testPlainLinesShowImagesPerSecondTimeLeftEpochsAndDivergences() throws {
+        let report = DivergenceReport(epoch: 3, loss: 374.8, learningRate: 0.05, kind: .exploded, limit: 3.3)
+        let metrics = EpochMetrics(epoch: 3, learningRate: 0.05, trainLoss: 0.5, trainAccuracy: 0.8, trainSeconds: 2)
+        let text = try output([
+            .epochStarted(epoch: 3, of: 15),
+            .batchFinished(epoch: 3, batch: 400, of: 1_875, loss: 0.5, samples: 12_800, ofSamples: 60_000),
+            .epochFinished(metrics),
+            .diverged(report, restartLearningRate: 0.0167),
+        ])
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, text)
+        XCTAssertTrue(lines[0].hasPrefix("epoch 3/15: 12,800/60,000 images, ") && lines[0].contains(" images/s, ") && lines[0].hasSuffix(" s left"), lines[0])
+        XCTAssertTrue(lines[1].hasPrefix("epoch 3/15  lr 0.05  train loss 0.5000 acc 0.8000"), lines[1])
+        XCTAssertTrue(lines[2].contains("grew to 374.8 in epoch 3") && lines[2].hasSuffix("(restarting from a fresh network at learning rate 0.0167)"), lines[2])
+        XCTAssertFalse(text.contains("\u{1B}"), "no terminal codes in plain lines")
+    }
+}
