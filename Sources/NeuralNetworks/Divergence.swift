@@ -89,8 +89,9 @@ struct DivergenceWatch {
     static let stuckEpochs = 3
 
     let classes: Int
-    /// The accuracy of always answering the most frequent training class.
-    let chanceAccuracy: Double
+    /// The accuracies of always answering one class (its share of the training rows): what a
+    /// dead network, whose output no longer depends on its input, scores.
+    let constantAccuracies: [Double]
     /// The loss of the run's first batch (the start the explosion check compares with).
     var firstBatchLoss: Double?
 
@@ -98,7 +99,7 @@ struct DivergenceWatch {
         self.classes = classes
         var counts = [Int](repeating: 0, count: classes)
         for r in rows { counts[labels[r]] += 1 }
-        chanceAccuracy = Double(counts.max() ?? 0) / Double(max(rows.count, 1))
+        constantAccuracies = counts.map { Double($0) / Double(max(rows.count, 1)) }
     }
 
     /// ln(classes): the cross-entropy of uniform predictions.
@@ -129,6 +130,9 @@ struct DivergenceWatch {
     }
 
     private func atChance(_ m: EpochMetrics) -> Bool {
-        abs(m.trainLoss - chanceLoss) <= Self.chanceTolerance * chanceLoss && m.trainAccuracy <= chanceAccuracy + 0.01
+        // A slowly learning network near ln(classes) still tells some samples apart; a dead one
+        // gives every sample the same class, so its accuracy is exactly that class's share.
+        abs(m.trainLoss - chanceLoss) <= Self.chanceTolerance * chanceLoss
+            && constantAccuracies.contains { abs($0 - m.trainAccuracy) < 1e-9 }
     }
 }
