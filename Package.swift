@@ -75,7 +75,7 @@ let package = Package(
         // Replays the fuzzers' seed corpus and every input they found (fuzz/corpus, fuzz/regressions).
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageIO", "Datasets", "NeuralNetworks"]),
         .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors", "Datasets"]),
-        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers"]),
+        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageIO", "Datasets", "Tensors"]),
     ],
     swiftLanguageModes: languageMode

@@ -39,6 +39,13 @@ public struct DivergenceReport: Sendable, Equatable, CustomStringConvertible {
         self.limit = limit
     }
 
+    /// Equal fields, where two NaN losses count as equal (a report read back from a checkpoint
+    /// equals the one written).
+    public static func == (a: DivergenceReport, b: DivergenceReport) -> Bool {
+        (a.loss == b.loss || (a.loss.isNaN && b.loss.isNaN)) && a.epoch == b.epoch && a.learningRate == b.learningRate
+            && a.kind == b.kind && a.limit == b.limit && a.model == b.model && a.learningRatesTried == b.learningRatesTried
+    }
+
     /// One sentence: what happened in which epoch, the loss, and what to do about it.
     public var description: String {
         let lr = rateText(learningRate)
@@ -89,8 +96,9 @@ struct DivergenceWatch {
     let stuckWindow: Int
 
     let classes: Int
-    /// The accuracy of always answering the most frequent training class.
-    let chanceAccuracy: Double
+    /// The accuracies of always answering one class (its share of the training rows): what a
+    /// dead network, whose output no longer depends on its input, scores.
+    let constantAccuracies: [Double]
     /// The loss of the run's first batch (the start the explosion check compares with).
     var firstBatchLoss: Double?
 
@@ -99,7 +107,7 @@ struct DivergenceWatch {
         stuckWindow = max(Self.stuckEpochs, epochs / 10)
         var counts = [Int](repeating: 0, count: classes)
         for r in rows { counts[labels[r]] += 1 }
-        chanceAccuracy = Double(counts.max() ?? 0) / Double(max(rows.count, 1))
+        constantAccuracies = counts.map { Double($0) / Double(max(rows.count, 1)) }
     }
 
     /// ln(classes): the cross-entropy of uniform predictions.
@@ -138,6 +146,9 @@ struct DivergenceWatch {
     }
 
     private func atChance(_ m: EpochMetrics) -> Bool {
-        abs(m.trainLoss - chanceLoss) <= Self.chanceTolerance * chanceLoss && m.trainAccuracy <= chanceAccuracy + 0.01
+        // A slowly learning network near ln(classes) still tells some samples apart; a dead one
+        // gives every sample the same class, so its accuracy is exactly that class's share.
+        abs(m.trainLoss - chanceLoss) <= Self.chanceTolerance * chanceLoss
+            && constantAccuracies.contains { abs($0 - m.trainAccuracy) < 1e-9 }
     }
 }

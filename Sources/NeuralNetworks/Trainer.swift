@@ -131,6 +131,19 @@ public struct EpochMetrics: Equatable, Sendable {
     public var validationAccuracy: Double?
     /// Wall-clock seconds of the epoch's training (without the evaluation passes).
     public var trainSeconds: Double
+
+    public init(epoch: Int, learningRate: Float, trainLoss: Double, trainAccuracy: Double, testLoss: Double? = nil, testAccuracy: Double? = nil,
+                validationLoss: Double? = nil, validationAccuracy: Double? = nil, trainSeconds: Double) {
+        self.epoch = epoch
+        self.learningRate = learningRate
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.trainSeconds = trainSeconds
+    }
 }
 
 /// The learning curve of a training run.
