@@ -55,7 +55,7 @@ public final class ProgressReporter: @unchecked Sendable {
     /// - Parameters: label names the model in every line; heartbeat is the longest silence in seconds.
     public init(label: String, heartbeat: Double = 5) {
         self.label = label
-        network = TerminalProgressReporter(fileDescriptor: 2, force: true)
+        network = TerminalProgressReporter(fileDescriptor: 2, force: true, label: label)
         let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
         t.schedule(deadline: .now() + heartbeat, repeating: 1)
         t.setEventHandler { [weak self] in self?.beat(after: heartbeat) }

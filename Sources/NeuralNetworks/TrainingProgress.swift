@@ -16,14 +16,18 @@ public final class TerminalProgressReporter: @unchecked Sendable {
     private var epochStart = 0.0
     private var runningLoss = 0.0
     private var epochs = 0
+    /// Put before every line, e.g. "lenet5: " (empty: nothing).
+    private let prefix: String
 
     /// - Parameters:
     ///   - fileDescriptor: where to write (2 = standard error).
     ///   - force: report even when the stream is not a terminal (as plain lines).
     ///   - plainLines: plain lines even on a terminal (implies `force`).
     ///   - lineInterval: seconds between two plain progress lines within an epoch.
-    public init(fileDescriptor: Int32 = 2, force: Bool = false, plainLines: Bool = false, lineInterval: Double = 5) {
+    ///   - label: names the model at the start of every line (nil: no name).
+    public init(fileDescriptor: Int32 = 2, force: Bool = false, plainLines: Bool = false, lineInterval: Double = 5, label: String? = nil) {
         fd = fileDescriptor
+        prefix = label.map { $0 + ": " } ?? ""
         let terminal = isatty(fileDescriptor) != 0
         enabled = force || plainLines || terminal
         plain = plainLines || !terminal
@@ -35,7 +39,7 @@ public final class TerminalProgressReporter: @unchecked Sendable {
         guard enabled else { return }
         switch event {
         case let .resumed(epoch, of):
-            write("resumed from the checkpoint of epoch \(epoch)/\(of)\n")
+            write(prefix + "resumed from the checkpoint of epoch \(epoch)/\(of)\n")
         case let .epochStarted(_, of):
             epochs = of
             runningLoss = 0
@@ -45,12 +49,12 @@ public final class TerminalProgressReporter: @unchecked Sendable {
             runningLoss = batch == 1 ? loss : 0.98 * runningLoss + 0.02 * loss
             batchFinished(epoch: epoch, batch: batch, of: of, samples: samples, ofSamples: ofSamples)
         case let .epochFinished(m):
-            write((plain ? "" : "\r\u{1B}[2K") + Self.epochLine(m, of: epochs) + "\n")
+            write((plain ? "" : "\r\u{1B}[2K") + prefix + Self.epochLine(m, of: epochs) + "\n")
         case let .stoppedEarly(epoch, bestEpoch):
-            write("stopped early after epoch \(epoch); keeping the weights of epoch \(bestEpoch)\n")
+            write(prefix + "stopped early after epoch \(epoch); keeping the weights of epoch \(bestEpoch)\n")
         case let .diverged(report, restart):
             let next = restart.map { "restarting from a fresh network at learning rate \(rateText($0))" } ?? "no restart left"
-            write((plain ? "" : "\r\u{1B}[2K") + "\(report) (\(next))\n")
+            write((plain ? "" : "\r\u{1B}[2K") + prefix + "\(report) (\(next))\n")
         }
     }
 
@@ -62,14 +66,14 @@ public final class TerminalProgressReporter: @unchecked Sendable {
         if plain {
             guard now - lastDraw >= lineInterval, batch < of else { return }
             lastDraw = now
-            write(Self.plainLine(epoch: epoch, of: epochs, samples: samples, ofSamples: ofSamples, rate: rate, left: left) + "\n")
+            write(prefix + Self.plainLine(epoch: epoch, of: epochs, samples: samples, ofSamples: ofSamples, rate: rate, left: left) + "\n")
             return
         }
         guard batch == of || now - lastDraw > 0.1 else { return }
         lastDraw = now
         let width = 30, done = width * batch / max(of, 1)
         let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
-        write("\r\u{1B}[2Kepoch \(epoch)/\(epochs) \(bar) \(grouped(samples))/\(grouped(ofSamples))  \(grouped(Int(rate.rounded()))) images/s  "
+        write("\r\u{1B}[2K" + prefix + "epoch \(epoch)/\(epochs) \(bar) \(grouped(samples))/\(grouped(ofSamples))  \(grouped(Int(rate.rounded()))) images/s  "
               + "\(secondsText(left)) left  loss \(String(format: "%.4f", runningLoss))")
     }
 

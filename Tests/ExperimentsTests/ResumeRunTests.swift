@@ -21,20 +21,20 @@ extension ExperimentRunTests {
         process.standardError = err
         try process.run()
         var seen = ""
-        while !seen.contains("lenet5 epoch 1:") {
+        while !seen.contains("lenet5: epoch 1/") {
             let chunk = err.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += String(decoding: chunk, as: UTF8.self)
         }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
-        XCTAssertTrue(seen.contains("lenet5 epoch 1:"), seen)
+        XCTAssertTrue(seen.contains("lenet5: epoch 1/"), seen)
         XCTAssertTrue(FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("mlp.safetensors").path))
 
         let resumed = try run("digits", arguments + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.err)
         XCTAssertTrue(resumed.err.contains("mlp: resumed from its checkpoint after epoch 5 of 5"), resumed.err)
-        XCTAssertFalse(resumed.err.contains("mlp epoch"), "the finished MLP is not trained again: \(resumed.err)")
+        XCTAssertFalse(resumed.err.contains("mlp: epoch 1/"), "the finished MLP is not trained again: \(resumed.err)")
 
         let a = try contents(of: straightOut), b = try contents(of: out)
         XCTAssertEqual(deterministicColumns(a["mnist5k/comparison.csv"] ?? Data()), deterministicColumns(b["mnist5k/comparison.csv"] ?? Data()))

@@ -20,9 +20,10 @@ final class ShapesTrainingTests: XCTestCase {
         let test = try ShapeImages.dataset(perClass: 25, side: 32, seed: 2)
         var c = lenet(restarts: 2)
         try c.fit(train.features, train.labels, classCount: 4, test: (test.features, test.labels))
-        // Measured: dead (one class for every image) by epoch 6 at 0.05, then 0.54 test accuracy at 0.0167 (chance: 0.25).
+        // Measured: dead (one class for every image, the loss flat at ln 4 for 3 epochs) by epoch 9 at 0.05,
+        // then 0.54 test accuracy at 0.0167 (chance: 0.25).
         XCTAssertEqual(c.divergences.map(\.kind), [.stuckAtChance])
-        XCTAssertEqual(c.divergences.first?.epoch, 6)
+        XCTAssertEqual(c.divergences.first?.epoch, 9)
         XCTAssertEqual(c.learningRateUsed, 0.05 / 3)
         XCTAssertGreaterThanOrEqual(try c.score(test.features, test.labels), 0.45)
         // The inputs were standardized with the training images' statistics.
