@@ -6,19 +6,19 @@ import Tensors
 
 /// `--seed`, `--quick`, `--out`, `--data`, `--threads`: shared by all experiments.
 public struct ExperimentOptions: ParsableArguments {
-    @Option(help: "Seed for every random step (splits, sampling, initialization, shuffling).")
+    @Option(parsing: .unconditional, help: "Seed for every random step (splits, sampling, initialization, shuffling): a whole number ≥ 0.")
     public var seed: UInt64 = 0
 
     @Flag(help: "A small, fast version of the experiment (for tests and a first look).")
     public var quick = false
 
-    @Option(help: "Folder for this experiment's tables and images.")
+    @Option(parsing: .unconditional, help: "Folder for this experiment's tables and images.")
     public var out: String?
 
-    @Option(help: "Data: 'mnist5k' (embedded), 'fashion' (Fashion-MNIST, after `make data-fashion`), or a path to an IDX folder, an image folder (one sub-folder per class) or a CSV file.")
+    @Option(parsing: .unconditional, help: "Data: 'mnist5k' (embedded), 'fashion' (Fashion-MNIST, after `make data-fashion`), or a path to an IDX folder, an image folder (one sub-folder per class) or a CSV file.")
     public var data: String = "mnist5k"
 
-    @Option(help: "Worker threads (default: CVD_THREADS or the number of cores). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: CVD_THREADS or the number of cores). Results do not depend on it.")
     public var threads: Int?
 
     public init() {}
@@ -56,7 +56,9 @@ public func describe(_ error: Error) -> String {
     return text.hasSuffix(".") ? text : text + "."
 }
 
-private func installStopHandlers() {
+/// SIGINT and SIGTERM remove the temporary files of writes in progress and exit 130 and 143
+/// (earlier files, written atomically, stay as they were).
+public func installStopHandlers() {
     signal(SIGINT) { _ in
         removeUnfinishedTemporaryFiles()
         let message: StaticString = "\ninterrupted: stopped; tables and images written so far are complete, unfinished ones were not written.\n"

@@ -94,6 +94,12 @@ final class CommandLineTests: XCTestCase {
         let onFile = try run("cvd", ["train", "--model", "logreg", "--data", data.path, "--out", file.path, "--size", "8"])
         XCTAssertNotEqual(onFile.status, 0)
         XCTAssertTrue(onFile.err.contains("is a file"), onFile.err)
+        let empty = try run("cvd", ["train", "--model", "logreg", "--data", data.path, "--out", ""])
+        XCTAssertNotEqual(empty.status, 0)
+        XCTAssertTrue(empty.err.contains("--out"), empty.err)
+        let digitsOnFile = try run("digits", ["--quick", "--models", "logreg", "--out", file.path])
+        XCTAssertNotEqual(digitsOnFile.status, 0)
+        XCTAssertTrue(digitsOnFile.err.contains("is a file") && !digitsOnFile.err.contains("[digits 1/1"), digitsOnFile.err)
     }
 
     func testRunPassesOptionsThroughToTheExperiments() throws {

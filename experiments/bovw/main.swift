@@ -68,13 +68,14 @@ struct BagOfWordsExperiment: ParsableCommand {
     func run() throws {
         runExperiment("bovw") {
             options.applyThreads()
+            let output = try OutputFolder(options.outputFolder(default: "bovw"))
             let q = options.quick
             let seed = options.seed
             let data = try loadExperimentData(options.data, seed: seed, quick: q, quickSizes: (quick.train, quick.test))
             guard let shape = data.train.imageShape else {
                 throw ValidationError("bovw needs images; \(data.source) holds plain feature rows.")
             }
-            let out = options.outputFolder(default: "bovw")
+            let out = output.staging
             let train = try stratifiedSubset(data.train, count: q ? quick.train : trainSubset, seed: seed)
             let test = try stratifiedSubset(data.test, count: q ? quick.test : testSubset, seed: seed &+ 1)
             let sizes = q ? quick.sizes : codebookSizes
@@ -136,7 +137,8 @@ struct BagOfWordsExperiment: ParsableCommand {
                 try writeFigure(titled(grid, title: "\(words.rows) visual words (\(side)×\(side)), \(encoding.rawValue) pipeline", caption: caption),
                                 to: out, stem: "codebook-\(encoding.rawValue)")
             }
-            progress.note("wrote \(out)/sweep.csv, accuracy-vs-codebook.png and the codebook pictures")
+            try output.commit()
+            progress.note("wrote \(output.path)/sweep.csv, accuracy-vs-codebook.png and the codebook pictures")
         }
     }
 }

@@ -52,11 +52,12 @@ struct CapacityExperiment: ParsableCommand {
     func run() throws {
         runExperiment("capacity") {
             options.applyThreads()
+            let output = try OutputFolder(options.outputFolder(default: "capacity"))
             let q = options.quick
             let seed = options.seed
             let data = try loadExperimentData(options.data, seed: seed, quick: q)
             let (train, test) = (data.train, data.test)
-            let out = options.outputFolder(default: "capacity")
+            let out = output.staging
             let ds = q ? quickScale.depths : depths, ws = q ? quickScale.widths : widths
             let n = try settings.int("epochs", default: q ? quickScale.epochs : epochs)
             let progress = Progress(experiment: "capacity", steps: ds.count * ws.count * activations.count + (train.imageShape == nil ? 0 : 1))
@@ -113,7 +114,8 @@ struct CapacityExperiment: ParsableCommand {
                                 to: out, stem: "lenet5-filters")
                 progress.step(String(format: "lenet5 (%d epochs, for its filters): test %.4f", q ? quickScale.lenetEpochs : lenetEpochs, e.testAccuracy))
             }
-            progress.note("wrote \(out)/capacity.csv, accuracy-vs-parameters.png and the first-layer pictures")
+            try output.commit()
+            progress.note("wrote \(output.path)/capacity.csv, accuracy-vs-parameters.png and the first-layer pictures")
         }
     }
 

@@ -80,8 +80,10 @@ struct DigitsExperiment: ParsableCommand {
             options.applyThreads()
             let chosen = try chosenModels()
             let progress = Progress(experiment: "digits", steps: chosen.count)
+            // The output folder is taken (and checked) before any work; the run writes into its staging folder.
+            let output = try OutputFolder(options.outputFolder(default: "digits") + "/" + dataFolderName(options.data))
             let data = try loadExperimentData(options.data, seed: options.seed, quick: options.quick, quickSizes: quickSizes)
-            let out = options.outputFolder(default: "digits") + "/" + data.name
+            let out = output.staging
             let (train, test) = (data.train, data.test)
             progress.note("\(data.source): \(train.count) training, \(test.count) test samples, \(train.featureCount) features, \(train.classCount) classes")
             // Full runs always checkpoint (a long Fashion-MNIST training interrupted by Ctrl-C can then go
@@ -139,7 +141,8 @@ struct DigitsExperiment: ParsableCommand {
             }
             try described.write(to: out, stem: "models")
             try comparison.write(to: out, stem: "comparison")
-            progress.note("wrote \(out)/comparison.csv and the confusion matrices\(curves.isEmpty ? "" : " and learning curves")")
+            try output.commit()
+            progress.note("wrote \(output.path)/comparison.csv and the confusion matrices\(curves.isEmpty ? "" : " and learning curves")")
         }
     }
 }

@@ -54,7 +54,8 @@ struct Toy2DExperiment: ParsableCommand {
     func run() throws {
         runExperiment("toy2d") {
             options.applyThreads()
-            let out = options.outputFolder(default: "toy2d")
+            let output = try OutputFolder(options.outputFolder(default: "toy2d"))
+            let out = output.staging
             let quick = options.quick
             let nTrain = quick ? quickScale.train : trainCount, nTest = quick ? quickScale.test : testCount
             let side = quick ? quickScale.resolution : resolution
@@ -102,7 +103,8 @@ struct Toy2DExperiment: ParsableCommand {
             let sheet = montage(pictures, rowLabels: Toy2D.allCases.map(\.title), columnLabels: modelNames,
                                 title: "Toy 2-D problems: decision boundaries (\(side)×\(side) grid on \(range) in x and y)")
             try writeFigure(sheet, to: out, stem: "montage")
-            progress.note("wrote \(out)/accuracy.csv, \(Toy2D.allCases.count * modelNames.count) boundary pictures and montage.png")
+            try output.commit()
+            progress.note("wrote \(output.path)/accuracy.csv, \(Toy2D.allCases.count * modelNames.count) boundary pictures and montage.png")
         }
     }
 }

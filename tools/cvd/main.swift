@@ -41,34 +41,34 @@ struct Train: ParsableCommand {
             learning-curve.csv and learning-curve.png. Models: \(ModelCatalog.names.joined(separator: ", ")).
             """)
 
-    @Option(help: "Model: \(ModelCatalog.names.joined(separator: ", ")).")
+    @Option(parsing: .unconditional, help: "Model: \(ModelCatalog.names.joined(separator: ", ")).")
     var model: String = "lenet5"
 
-    @Option(help: "Training data: an image folder with one sub-folder per class (or mnist5k, fashion, an IDX folder).")
+    @Option(parsing: .unconditional, help: "Training data: an image folder with one sub-folder per class (or mnist5k, fashion, an IDX folder).")
     var data: String
 
-    @Option(help: ArgumentHelp("A separate labelled image folder (same class sub-folders) to score the model on.", valueName: "dir"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("A separate labelled image folder (same class sub-folders) to score the model on.", valueName: "dir"))
     var test: String?
 
-    @Option(help: "Folder to save the trained model in.")
+    @Option(parsing: .unconditional, help: "Folder to save the trained model in.")
     var out: String
 
-    @Option(help: "Images are converted to this width and height.")
+    @Option(parsing: .unconditional, help: "Images are converted to this width and height.")
     var size: Int = 28
 
-    @Option(help: "Channels images are converted to: 1 (gray) or 3 (RGB).")
+    @Option(parsing: .unconditional, help: "Channels images are converted to: 1 (gray) or 3 (RGB).")
     var channels: Int = 1
 
-    @Option(help: "Share of the images held out to measure accuracy (default 0.2, or 0 with --test).")
+    @Option(parsing: .unconditional, help: "Share of the images held out to measure accuracy (default 0.2, or 0 with --test).")
     var testFraction: Double?
 
-    @Option(help: "Seed of the split, the initialization and the shuffling (a whole number ≥ 0).")
+    @Option(parsing: .unconditional, help: "Seed of the split, the initialization and the shuffling (a whole number ≥ 0).")
     var seed: UInt64 = 0
 
     @OptionGroup(title: "Model settings (see `cvd models`)")
     var settings: SettingOptions
 
-    @Option(help: ArgumentHelp("Networks: save the training state to this file after every epoch (default with --resume: <out>/training-checkpoint.safetensors; off otherwise).", valueName: "file"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Networks: save the training state to this file after every epoch (default with --resume: <out>/training-checkpoint.safetensors; off otherwise).", valueName: "file"))
     var checkpoint: String?
 
     @Flag(help: "Networks: continue the training from the checkpoint (same final model as an uninterrupted run); train from the start when there is none.")
@@ -142,13 +142,13 @@ struct Evaluate: ParsableCommand {
         abstract: "Score a saved model on a labelled image folder (one sub-folder per class) and write a report.",
         discussion: "Writes to --out: summary.json (accuracy, per-class precision, recall and F1, confusion matrix), per-class.csv/.md, confusion.csv/.md with a heat map confusion.png, and mistakes.png, a gallery of the most confident mistakes with true and predicted labels. Prints the accuracy.")
 
-    @Option(help: "Folder of a model saved by `cvd train`.")
+    @Option(parsing: .unconditional, help: "Folder of a model saved by `cvd train`.")
     var model: String
 
     @Argument(help: "Labelled image folder: one sub-folder per class, named as the model's classes.")
     var folder: String
 
-    @Option(help: "Folder for the report (default: <model>/evaluation-<folder name>).")
+    @Option(parsing: .unconditional, help: "Folder for the report (default: <model>/evaluation-<folder name>).")
     var out: String?
 
     @Flag(help: "Print the summary as JSON instead of a sentence.")
@@ -182,13 +182,13 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify every image in a folder (and its sub-folders) with a saved model; print file, label, probability.")
 
-    @Option(help: "Folder of a model saved by `cvd train`.")
+    @Option(parsing: .unconditional, help: "Folder of a model saved by `cvd train`.")
     var model: String
 
     @Argument(help: "Folder of images (PNG, JPEG, PPM/PGM), or one image file.")
     var images: String
 
-    @Option(help: "Print the K most probable classes of each image (default 1).")
+    @Option(parsing: .unconditional, help: "Print the K most probable classes of each image (default 1).")
     var top: Int = 1
 
     @Flag(help: "Print CSV with a header: file,label,probability (with --top: file,rank,label,probability).")
@@ -299,19 +299,19 @@ struct Shapes: ParsableCommand {
         abstract: "Write a folder of generated colour shapes (circle, square, triangle, cross) to try the models on.",
         discussion: "Each image has a random size, rotation, position and hues, the shape brighter than its background, and Gaussian noise; every third is a JPEG, the others PNG. Writes <out>/train/<class>/ and <out>/test/<class>/ (drawn with different seeds), so `cvd train --data <out>/train --test <out>/test --test-fraction 0` or `--data <out>` works.")
 
-    @Option(help: "Folder to write (created; existing images of the same names are replaced).")
+    @Option(parsing: .unconditional, help: "Folder to write (created; existing images of the same names are replaced).")
     var out: String
 
-    @Option(help: "Training images per class.")
+    @Option(parsing: .unconditional, help: "Training images per class.")
     var train: Int = 200
 
-    @Option(help: "Test images per class.")
+    @Option(parsing: .unconditional, help: "Test images per class.")
     var test: Int = 50
 
-    @Option(help: "Side of the square images, in pixels.")
+    @Option(parsing: .unconditional, help: "Side of the square images, in pixels.")
     var side: Int = 64
 
-    @Option(help: "Seed of the drawing (the test part uses seed + 1,000,000).")
+    @Option(parsing: .unconditional, help: "Seed of the drawing, a whole number ≥ 0 (the test part uses seed + 1,000,000).")
     var seed: UInt64 = 0
 
     func validate() throws {
@@ -345,10 +345,10 @@ struct Run: ParsableCommand {
     @Argument(help: "Experiments to run: \(ExperimentCatalog.names.joined(separator: ", ")) (default: all).")
     var experiments: [String] = []
 
-    @Option(help: "The results folder.")
+    @Option(parsing: .unconditional, help: "The results folder.")
     var results: String = "results"
 
-    @Option(help: "Seed passed to every experiment (default: each experiment's own, 0).")
+    @Option(parsing: .unconditional, help: "Seed passed to every experiment, a whole number ≥ 0 (default: each experiment's own, 0).")
     var seed: UInt64?
 
     @Flag(help: "Run the small versions.")
@@ -435,7 +435,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Regenerate <results>/README.md: every Markdown table inline and every PNG embedded.")
 
-    @Option(help: "The results folder.")
+    @Option(parsing: .unconditional, help: "The results folder.")
     var results: String = "results"
 
     func run() throws {
@@ -450,4 +450,5 @@ struct Report: ParsableCommand {
     }
 }
 
+installStopHandlers()
 CVD.mainReportingOneSentence()

@@ -36,6 +36,12 @@ int tk_cpu_has_avx512(void);
 int tk_tmp_register(const char *path);
 void tk_tmp_unregister(int slot);
 void tk_tmp_unlink_all(void);
+/* A folder being written: tk_tmp_unlink_all also removes it and its files (for staging folders). */
+int tk_dir_register(const char *path);
+void tk_dir_unregister(int slot);
+/* Swaps the two paths atomically (Linux renameat2 with RENAME_EXCHANGE). Returns 0, or -1 with
+   errno set (ENOSYS/EINVAL where the system or file system cannot). */
+int tk_rename_exchange(const char *a, const char *b);
 
 #ifdef __cplusplus
 }
