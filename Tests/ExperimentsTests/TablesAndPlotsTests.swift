@@ -86,3 +86,79 @@ final class SavedModelTests: XCTestCase {
         XCTAssertThrowsError(try loadModel(folder)) { XCTAssertTrue("\($0)".contains("model.json"), "\($0)") }
     }
 }
+
+/// Tampered or hostile model folders: every one a sentence naming the file, never a crash, a hang
+/// or a silently wrong answer.
+final class TamperedModelTests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("tampered-\(UUID().uuidString)").path
+        var values: [Float] = [], labels: [Int] = []
+        for i in 0..<40 {
+            values += (0..<16).map { j in Float(i % 2) * 0.6 + Float((i * 7 + j * 3) % 10) / 40 }
+            labels.append(i % 2)
+        }
+        let data = try Dataset(name: "toy", features: Matrix(rows: 40, cols: 16, data: values), labels: labels,
+                               classNames: ["dark", "bright"], imageShape: ImageShape(channels: 1, height: 4, width: 4))
+        let entry = try ModelCatalog.entry("logreg")
+        var model = try entry.build(try entry.settings(), BuildContext(imageShape: data.imageShape, seed: 0))
+        try model.fit(data.features, data.labels, classCount: 2)
+        try saveModel(model, card: ModelCard(model: "logreg", settings: try entry.settings(), seed: 0, classNames: data.classNames,
+                                             imageShape: [1, 4, 4], trainedOn: "toy", trainingSamples: 40, heldOutAccuracy: nil,
+                                             heldOutSamples: nil), to: folder)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: folder) }
+
+    var cardPath: String { folder + "/model.json" }
+
+    func editCard(_ edit: (inout [String: Any]) -> Void) throws {
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cardPath))) as! [String: Any]
+        edit(&json)
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: cardPath))
+    }
+
+    func assertRefused(_ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try loadModel(folder), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".contains(expected), "\(error)", file: file, line: line)
+        }
+    }
+
+    func testHostileImageShapesAreRefused() throws {
+        XCTAssertNoThrow(try loadModel(folder))
+        for shape in [[-1, -28, 28], [1, 4_294_967_296, 4_294_967_296], [1, 100_000, 100_000], [4, 2, 2], [1, 2, 8]] {
+            try tearDownWithError(); try setUpWithError()
+            try editCard { $0["imageShape"] = shape }
+            // [1, 2, 8] has the right number of values: the tensors file's own record of the shape catches it.
+            assertRefused(shape == [1, 2, 8] ? "image_shape" : "image shape")
+        }
+    }
+
+    func testAFolderOrAPipeInPlaceOfTheTensorsIsRefusedAtOnce() throws {
+        let card = try readModelCard(folder)
+        let tensors = folder + "/" + card.learnedFile
+        try FileManager.default.removeItem(atPath: tensors)
+        try FileManager.default.createDirectory(atPath: tensors, withIntermediateDirectories: false)
+        assertRefused("is a folder")
+        try FileManager.default.removeItem(atPath: tensors)
+        XCTAssertEqual(mkfifo(tensors, 0o644), 0)
+        assertRefused("not a regular file")
+    }
+
+    func testNaNWeightsAndMismatchedTensorsAreRefused() throws {
+        let card = try readModelCard(folder)
+        let path = folder + "/" + card.learnedFile
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // The last four bytes are the last float of the data: make it a NaN.
+        bytes.replaceSubrange((bytes.count - 4)..., with: [0x00, 0x00, 0xC0, 0x7F])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        assertRefused("holds nan")
+        try tearDownWithError(); try setUpWithError()
+        try editCard { $0["classNames"] = ["dark", "bright", "grey"] }
+        assertRefused("classes")
+        try tearDownWithError(); try setUpWithError()
+        try editCard { $0["learnedFile"] = "../../etc/passwd" }
+        assertRefused("learned-<hash>.safetensors")
+    }
+}
