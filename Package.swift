@@ -7,8 +7,12 @@ import PackageDescription
 // Numeric kernels share raw buffers between the worker threads by design; the Swift 5 language
 // mode keeps that explicit in the code instead of wrapping every pointer in an @unchecked Sendable box.
 let languageMode: [SwiftLanguageMode] = [.v5]
-// Bounds checks stay on in debug builds; release builds (everything that trains) drop them.
+// The numeric modules (Tensors, Classifiers, BagOfWords, NeuralNetworks) drop Swift's overflow and
+// bounds checks in release builds: their indices come only from shapes validated on the way in.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// Everything that parses, loads or handles user input (Datasets, ImageIO, Experiments with the saved
+// models and the options, the executables) keeps them: a hostile file traps instead of overflowing.
+let checked: [SwiftSetting] = []
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let experimentDependencies: [Target.Dependency] = [
     "Tensors", "ImageIO", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", "Experiments", argumentParser,
@@ -42,12 +46,12 @@ let package = Package(
 
         // MARK: - Library modules
         .target(name: "Tensors", dependencies: ["CTensorKernels"], swiftSettings: optimized),
-        .target(name: "ImageIO", dependencies: ["Tensors", "CImageCodecs"], swiftSettings: optimized),
-        .target(name: "Datasets", dependencies: ["Tensors", "ImageIO", "CZlib"], swiftSettings: optimized),
+        .target(name: "ImageIO", dependencies: ["Tensors", "CImageCodecs"], swiftSettings: checked),
+        .target(name: "Datasets", dependencies: ["Tensors", "ImageIO", "CZlib"], swiftSettings: checked),
         .target(name: "Classifiers", dependencies: ["Tensors", "CClassicalKernels"], swiftSettings: optimized),
         .target(name: "Plots", dependencies: ["Tensors", "ImageIO"], swiftSettings: optimized),
         .target(name: "Experiments", dependencies: ["Tensors", "ImageIO", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", argumentParser],
-                swiftSettings: optimized),
+                swiftSettings: checked),
         .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"], swiftSettings: optimized),
         .target(name: "CClassicalKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
@@ -58,12 +62,12 @@ let package = Package(
 
         // MARK: - Executables
         // One executable per experiment (experiments/<name>/main.swift states its constants).
-        .executableTarget(name: "toy2d", dependencies: experimentDependencies, path: "experiments/toy2d", swiftSettings: optimized),
-        .executableTarget(name: "digits", dependencies: experimentDependencies, path: "experiments/digits", swiftSettings: optimized),
-        .executableTarget(name: "bovw", dependencies: experimentDependencies, path: "experiments/bovw", swiftSettings: optimized),
-        .executableTarget(name: "capacity", dependencies: experimentDependencies, path: "experiments/capacity", swiftSettings: optimized),
+        .executableTarget(name: "toy2d", dependencies: experimentDependencies, path: "experiments/toy2d", swiftSettings: checked),
+        .executableTarget(name: "digits", dependencies: experimentDependencies, path: "experiments/digits", swiftSettings: checked),
+        .executableTarget(name: "bovw", dependencies: experimentDependencies, path: "experiments/bovw", swiftSettings: checked),
+        .executableTarget(name: "capacity", dependencies: experimentDependencies, path: "experiments/capacity", swiftSettings: checked),
         // The umbrella CLI: train any model of the suite on an image folder, classify images, regenerate results/README.md.
-        .executableTarget(name: "cvd", dependencies: experimentDependencies, path: "tools/cvd", swiftSettings: optimized),
+        .executableTarget(name: "cvd", dependencies: experimentDependencies, path: "tools/cvd", swiftSettings: checked),
         .executableTarget(name: "cvd-bench", dependencies: ["Tensors", argumentParser], path: "benchmarks/gemm",
                           swiftSettings: optimized),
 

@@ -10,7 +10,8 @@ import Tensors
 /// - Throws: `DatasetError.invalidParameter` unless 0 < testCount < d.count.
 public func stratifiedSplit(_ d: Dataset, testCount: Int, seed: UInt64) throws -> (train: Dataset, test: Dataset) {
     guard testCount > 0, testCount < d.count else {
-        throw DatasetError.invalidParameter(name: "test count", reason: "\(testCount) is not between 1 and \(d.count - 1) (data set \(d.name) has \(d.count) samples); choose a smaller test part")
+        let advice = testCount <= 0 ? "choose a larger test part" : "choose a smaller test part"
+        throw DatasetError.invalidParameter(name: "test count", reason: "\(testCount) is not between 1 and \(d.count - 1) (data set \(d.name) has \(d.count) samples); \(advice)")
     }
     var rng = Xoshiro256(seed: seed)
     var members = [[Int]](repeating: [], count: d.classCount)
