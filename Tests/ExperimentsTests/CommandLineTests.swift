@@ -102,6 +102,33 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(digitsOnFile.err.contains("is a file") && !digitsOnFile.err.contains("[digits 1/1"), digitsOnFile.err)
     }
 
+    /// Two runs into one output folder: the second is refused with a sentence while the first
+    /// writes, and the first's tables are whole.
+    func testASecondRunIntoTheSameFolderIsRefused() throws {
+        let out = tmp.appendingPathComponent("out")
+        let first = Process()
+        first.executableURL = ExperimentRunTests.productsFolder.appendingPathComponent("digits")
+        first.arguments = ["--quick", "--models", "logreg,knn,mlp", "--out", out.path]
+        let err = Pipe()
+        first.standardError = err
+        first.standardOutput = FileHandle.nullDevice
+        try first.run()
+        var seen = ""
+        while !seen.contains("training, ") {   // the data are loaded: the folder is held
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        DispatchQueue.global().async { _ = err.fileHandleForReading.readDataToEndOfFile() }  // never a full pipe
+        let second = try run("digits", ["--quick", "--models", "logreg", "--out", out.path])
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0)
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertTrue(second.err.contains("another run is writing"), second.err)
+        let table = try String(contentsOf: out.appendingPathComponent("mnist5k/comparison.csv"), encoding: .utf8)
+        XCTAssertEqual(table.split(separator: "\n").count, 4, table)
+    }
+
     func testRunPassesOptionsThroughToTheExperiments() throws {
         let results = tmp.appendingPathComponent("results")
         let r = try run("cvd", ["run", "toy2d", "--results", results.path, "--", "--quick", "--seed", "1", "--k", "3"])
