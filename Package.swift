@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "NeuralNetworks", dependencies: ["Tensors", "Classifiers", "CNeuralKernels"], swiftSettings: optimized),
         // (benchmark executables of the classical and neural modules go here)
         .executableTarget(name: "cvd-bench-neural", dependencies: ["Tensors", "Datasets", "Classifiers", "NeuralNetworks", "Experiments", argumentParser], path: "benchmarks/neural", swiftSettings: optimized),
-        .executableTarget(name: "cvd-bench-classical", dependencies: ["Tensors", "Datasets", "Classifiers", "BagOfWords", argumentParser], path: "benchmarks/classical", swiftSettings: optimized),
+        .executableTarget(name: "cvd-bench-classical", dependencies: ["Tensors", "Datasets", "Classifiers", "BagOfWords", "Experiments", argumentParser], path: "benchmarks/classical", swiftSettings: optimized),
 
         // MARK: - Executables
         // One executable per experiment (experiments/<name>/main.swift states its constants).

@@ -6,6 +6,7 @@ import ArgumentParser
 import BagOfWords
 import Classifiers
 import Datasets
+import Experiments
 import Foundation
 import Tensors
 
@@ -72,8 +73,10 @@ struct BenchClassical: ParsableCommand {
         let classes = train.classCount
 
         if wanted.contains("logreg") {
-            var model = try LogisticRegression()
-            let fit = try bestTime { model = try LogisticRegression(); try model.fit(train.features, train.labels, classCount: classes) }
+            // The digits table's models, with the model catalogue's default settings.
+            func make() throws -> LogisticRegression { try catalogueModel("logreg", train.imageShape) as! LogisticRegression }
+            var model = try make()
+            let fit = try bestTime { model = try make(); try model.fit(train.features, train.labels, classCount: classes) }
             var predicted: [Int] = []
             let predict = try bestTime { predicted = try model.predict(test.features) }
             record("logreg_fit_\(data)", "seconds", fit)
@@ -82,8 +85,9 @@ struct BenchClassical: ParsableCommand {
             log("  iterations \(model.iterations), final loss \(model.lossHistory.last ?? .nan)")
         }
         if wanted.contains("knn") {
-            var model = try KNearestNeighbors(k: 5)
-            let fit = try bestTime { model = try KNearestNeighbors(k: 5); try model.fit(train.features, train.labels, classCount: classes) }
+            func make() throws -> KNearestNeighbors { try catalogueModel("knn", train.imageShape) as! KNearestNeighbors }
+            var model = try make()
+            let fit = try bestTime { model = try make(); try model.fit(train.features, train.labels, classCount: classes) }
             var predicted: [Int] = []
             let seconds = try bestTime { predicted = try model.predict(test.features) }
             record("knn5_fit_\(data)", "seconds", fit)
@@ -119,6 +123,12 @@ struct BenchClassical: ParsableCommand {
         let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(formatValue($0.2))" }.joined(separator: "\n") + "\n"
         try writeFileAtomically(csv, to: out)
         print(csv, terminator: "")
+    }
+
+    /// The catalogue's model `name` with its default settings.
+    func catalogueModel(_ name: String, _ shape: ImageShape?) throws -> any Classifier {
+        let entry = try ModelCatalog.entry(name)
+        return try entry.build(try entry.settings(), BuildContext(imageShape: shape, seed: 0))
     }
 
     /// The two pipelines of the digits table (the library's named settings), with any field the
