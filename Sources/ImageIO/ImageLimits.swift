@@ -20,6 +20,12 @@ public enum ImageLimits {
         set { lock.lock(); defer { lock.unlock() }; explicitMaxPixels = max(0, newValue) }
     }
 
+    /// Forgets a value set through `maxPixels`: the limit is `CVD_MAX_PIXELS` again, or the default.
+    public static func resetMaxPixels() {
+        lock.lock(); defer { lock.unlock() }
+        explicitMaxPixels = nil
+    }
+
     private static let lock = NSLock()
     nonisolated(unsafe) private static var explicitMaxPixels: Int?
 
