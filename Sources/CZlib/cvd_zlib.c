@@ -1,4 +1,4 @@
-// gzip inflate with an output cap, and deflate, over the system zlib (see cvd_zlib.h).
+// gzip inflate into a caller's buffer (or only counting) with an output cap, and deflate, over the system zlib (see cvd_zlib.h).
 #include "cvd_zlib.h"
 
 #include <limits.h>
@@ -11,21 +11,22 @@
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
-int cvd_gunzip(const uint8_t *src, size_t src_len, size_t cap,
-               uint8_t **out, size_t *out_len, const char **message) {
-    *out = NULL;
+int cvd_gunzip_into(const uint8_t *src, size_t src_len, uint8_t *dst, size_t cap,
+                    size_t *out_len, size_t *in_used, const char **message) {
     *out_len = 0;
+    *in_used = 0;
     *message = NULL;
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     // 15 + 16: gzip wrapper only (not raw deflate or zlib), largest window.
     if (inflateInit2(&zs, 15 + 16) != Z_OK) return CVD_GZ_NO_MEMORY;
 
-    size_t capacity = min_size(cap, src_len < 16384 ? 65536 : src_len * 4);
-    uint8_t *buffer = capacity > 0 ? malloc(capacity) : NULL;
-    if (capacity > 0 && buffer == NULL) { inflateEnd(&zs); return CVD_GZ_NO_MEMORY; }
+    // Without a destination the output goes to this scratch buffer and is only counted, so a
+    // size check costs no memory however far the data inflate.
+    uint8_t scratch[1 << 16];
     size_t produced = 0, consumed = 0;
     int status = CVD_GZ_TRUNCATED;
+    int at_member_start = 0;  // true right after a member ended: the input may end cleanly here
 
     for (;;) {
         if (zs.avail_in == 0 && consumed < src_len) {
@@ -34,44 +35,35 @@ int cvd_gunzip(const uint8_t *src, size_t src_len, size_t cap,
             zs.avail_in = (uInt)n;
             consumed += n;
         }
-        if (produced == capacity) {
-            if (capacity == cap) {
-                // Full at the cap: one more byte of output means the data are too long.
-                uint8_t probe;
-                zs.next_out = &probe;
-                zs.avail_out = 1;
-                int rc = inflate(&zs, Z_NO_FLUSH);
-                if (zs.avail_out == 0) { status = CVD_GZ_OVER_CAP; break; }
-                if (rc == Z_STREAM_END) {
-                    // Another member may follow (concatenated gzip files).
-                    if (zs.avail_in == 0 && consumed == src_len) { status = CVD_GZ_OK; break; }
-                    if (inflateReset(&zs) != Z_OK) { status = CVD_GZ_CORRUPT; break; }
-                    continue;
-                }
-                if (rc == Z_BUF_ERROR && zs.avail_in == 0 && consumed == src_len) { status = CVD_GZ_TRUNCATED; break; }
-                if (rc != Z_OK && rc != Z_BUF_ERROR) { *message = zs.msg; status = CVD_GZ_CORRUPT; break; }
-                continue;
-            }
-            size_t grown = capacity > cap / 2 ? cap : capacity * 2;
-            if (grown < 4096) grown = min_size(cap, 4096);
-            uint8_t *bigger = realloc(buffer, grown);
-            if (bigger == NULL) { status = CVD_GZ_NO_MEMORY; break; }
-            buffer = bigger;
-            capacity = grown;
+        if (zs.avail_in == 0 && consumed == src_len && at_member_start) { status = CVD_GZ_OK; break; }
+        uint8_t probe;
+        size_t room = cap - produced;
+        if (room == 0) {
+            // Full at the cap: one more byte of output means the data are too long.
+            zs.next_out = &probe;
+            zs.avail_out = 1;
+        } else if (dst == NULL) {
+            zs.next_out = scratch;
+            zs.avail_out = (uInt)min_size(room, sizeof scratch);
+        } else {
+            zs.next_out = dst + produced;
+            zs.avail_out = (uInt)min_size(room, CHUNK_LIMIT);
         }
-        zs.next_out = buffer + produced;
-        zs.avail_out = (uInt)min_size(capacity - produced, CHUNK_LIMIT);
-        uInt before = zs.avail_out;
+        uInt before = zs.avail_out, input_before = zs.avail_in;
         int rc = inflate(&zs, Z_NO_FLUSH);
-        produced += before - zs.avail_out;
+        size_t made = before - zs.avail_out;
+        if (zs.avail_in < input_before || made > 0) at_member_start = 0;
+        if (room == 0 && made > 0) { status = CVD_GZ_OVER_CAP; break; }
+        produced += made;
         if (rc == Z_STREAM_END) {
-            if (zs.avail_in == 0 && consumed == src_len) { status = CVD_GZ_OK; break; }
+            // Another member may follow (concatenated gzip files).
+            at_member_start = 1;
             if (inflateReset(&zs) != Z_OK) { status = CVD_GZ_CORRUPT; break; }
             continue;
         }
         if (rc == Z_OK) continue;
         if (rc == Z_BUF_ERROR) {
-            // No progress possible: either the output is full (handled above) or input ran out.
+            // No progress possible: the input ran out inside a member.
             if (zs.avail_in == 0 && consumed == src_len) { status = CVD_GZ_TRUNCATED; break; }
             continue;
         }
@@ -80,8 +72,8 @@ int cvd_gunzip(const uint8_t *src, size_t src_len, size_t cap,
         status = CVD_GZ_CORRUPT;
         break;
     }
+    *in_used = consumed - zs.avail_in;
     inflateEnd(&zs);
-    *out = buffer;
     *out_len = produced;
     return status;
 }

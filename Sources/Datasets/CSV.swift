@@ -15,7 +15,12 @@ public enum CSVLabelColumn: Equatable, Sendable {
 ///
 /// - Fields are separated by `separator`; surrounding spaces and double quotes are stripped
 ///   (quoted fields cannot contain the separator). Blank lines are skipped; CRLF line ends and a
-///   UTF-8 byte-order mark are accepted. A file starting with the gzip magic bytes is inflated.
+///   UTF-8 byte-order mark are accepted. A file starting with the gzip magic bytes is inflated,
+///   to at most `maximumInflatedSize` bytes (nil: `maximumInflatedCSVBytes()`, 2 GiB unless the
+///   environment variable `CVD_MAX_INFLATED_BYTES` says otherwise); the size is counted while
+///   inflating into a small scratch buffer, so data inflating beyond the cap (a gzip bomb) are
+///   refused without the memory or the time to inflate them whole.
+/// - Only a regular file is opened: a named pipe, socket, device or folder throws at once.
 /// - Header row: `hasHeader` true or false, or nil to detect it: the first row is a header when one
 ///   of its feature fields is not a number.
 /// - Labels: when every label is a non-negative integer (also written as e.g. `3.0`), label k is
@@ -24,21 +29,34 @@ public enum CSVLabelColumn: Equatable, Sendable {
 ///
 /// - Throws: `DatasetError.badFile` naming the file, the line and the column (counted from 1) of
 ///   a value that is not a number, NaN or infinite, a row with the wrong number of fields, an empty
-///   file, or a missing label column.
+///   file, a missing label column, or gzip data inflating beyond the cap (the message names
+///   `CVD_MAX_INFLATED_BYTES`); `DatasetError.invalidParameter` for a meaningless value of that variable.
 public func loadCSV(_ path: String, labelColumn: CSVLabelColumn = .index(0), hasHeader: Bool? = nil,
-                    separator: Character = ",", name: String? = nil) throws -> Dataset {
+                    separator: Character = ",", name: String? = nil, maximumInflatedSize: Int? = nil) throws -> Dataset {
     try checkCSVSeparator(separator)
+    let cap = try maximumInflatedSize ?? maximumInflatedCSVBytes()
     return try decodeCSV(try readFileBytes(path), path: path, labelColumn: labelColumn, hasHeader: hasHeader,
-                         separator: separator, name: name)
+                         separator: separator, name: name, maximumInflatedSize: cap)
 }
 
 /// Decodes the bytes of a CSV file exactly as `loadCSV(_:labelColumn:hasHeader:separator:name:)`
 /// reads the file at `path` (which only names the file in errors and, when `name` is nil, the
-/// data set); gzip data are inflated first.
+/// data set); gzip data are inflated first, to at most `maximumInflatedSize` bytes (nil:
+/// `maximumInflatedCSVBytes()`).
 public func decodeCSV(_ raw: [UInt8], path: String, labelColumn: CSVLabelColumn = .index(0), hasHeader: Bool? = nil,
-                      separator: Character = ",", name: String? = nil) throws -> Dataset {
+                      separator: Character = ",", name: String? = nil, maximumInflatedSize: Int? = nil) throws -> Dataset {
     let sep = try checkCSVSeparator(separator)
-    let bytes = isGzip(raw) ? try gunzip(raw, maximumSize: Int.max / 2, path: path) : raw
+    let bytes: [UInt8]
+    if isGzip(raw) {
+        let cap = try maximumInflatedSize ?? maximumInflatedCSVBytes()
+        bytes = try inflateCapped(raw, cap: cap, path: path) { cap in
+            "the gzip data inflate to more than \(cap) bytes (\(byteCountText(cap))), the limit for CSV data; "
+                + "if the file is genuine, raise the limit with the environment variable \(maximumInflatedBytesVariable) "
+                + "(a number of bytes, or e.g. \(maximumInflatedBytesVariable)=\(max(4, 2 * cap >> 30))G)"
+        }
+    } else {
+        bytes = raw
+    }
     let datasetName = name ?? csvDefaultName(path)
     var parser = CSVRows(bytes: bytes, separator: sep)
 
@@ -77,7 +95,11 @@ public func decodeCSV(_ raw: [UInt8], path: String, labelColumn: CSVLabelColumn 
     }
 
     var features: [Float] = []
-    var labelStrings: [String] = []
+    // Each row's label as the position of its text among the distinct label texts (one String per
+    // distinct label, not per row).
+    var labelIDs: [Int32] = []
+    var distinctLabels: [String] = []
+    var labelID: [ArraySlice<UInt8>: Int32] = [:]
     var rows = 0
     func take(_ row: CSVRows.Row) throws {
         guard row.fields.count == columns else {
@@ -88,7 +110,14 @@ public func decodeCSV(_ raw: [UInt8], path: String, labelColumn: CSVLabelColumn 
                 guard !field.isEmpty else {
                     throw DatasetError.badFile(path: path, reason: "line \(row.line), column \(j + 1) (the label) is empty")
                 }
-                labelStrings.append(String(decoding: field, as: UTF8.self))
+                if let id = labelID[field] {
+                    labelIDs.append(id)
+                } else {
+                    let id = Int32(distinctLabels.count)
+                    labelID[field] = id
+                    distinctLabels.append(String(decoding: field, as: UTF8.self))
+                    labelIDs.append(id)
+                }
                 continue
             }
             guard let v = parseFloat(field) else {
@@ -113,21 +142,23 @@ public func decodeCSV(_ raw: [UInt8], path: String, labelColumn: CSVLabelColumn 
     // Labels: integers 0...max, or sorted distinct strings.
     var labels: [Int] = []
     var classNames: [String]
-    let integers = labelStrings.map { s -> Int? in
+    let integers = distinctLabels.map { s -> Int? in
         guard let v = Double(s), v >= 0, v == v.rounded(), v < 1e9 else { return nil }
         return Int(v)
     }
     if integers.allSatisfy({ $0 != nil }) {
-        labels = integers.map { $0! }
-        let largest = labels.max() ?? 0
+        let values = integers.map { $0! }
+        labels = labelIDs.map { values[Int($0)] }
+        let largest = values.max() ?? 0
         guard largest < 10_000 else {
             throw DatasetError.badFile(path: path, reason: "the label column (column \(labelIndex + 1)) holds integers up to \(largest), too many classes; is it the right column?")
         }
         classNames = (0...largest).map(String.init)
     } else {
-        classNames = Array(Set(labelStrings)).sorted()
+        classNames = Array(Set(distinctLabels)).sorted()
         let position = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
-        labels = labelStrings.map { position[$0]! }
+        let byID = distinctLabels.map { position[$0]! }
+        labels = labelIDs.map { byID[Int($0)] }
     }
     return try Dataset(name: datasetName, features: Matrix(rows: rows, cols: columns - 1, data: features),
                        labels: labels, classNames: classNames)

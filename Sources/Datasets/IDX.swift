@@ -2,6 +2,7 @@
 // 0x00000803 for images, 0x00000801 for labels, then one UInt32 per dimension), then unsigned bytes.
 // Sizes are checked against the file before anything large is allocated.
 import Foundation
+import ImageIO
 import Tensors
 
 /// The element types an IDX header can name (the third byte of the magic number).
@@ -37,16 +38,33 @@ public func decodeIDX(_ raw: [UInt8], rank: Int, path: String) throws -> IDXArra
     guard (1...255).contains(rank) else {
         throw DatasetError.invalidParameter(name: "IDX rank", reason: "\(rank) must be between 1 and 255")
     }
-    return try readIDXFile(raw, path: path, rank: rank, what: rank == 1 ? "labels" : rank == 3 ? "images" : "items")
+    let what = rank == 1 ? "labels" : rank == 3 ? "images" : "items"
+    let header = try readIDXHeader(raw, path: path, rank: rank, what: what)
+    try checkIDXSize(header, fileSize: raw.count, path: path)
+    return try readIDXPayload(raw, header: header, path: path)
 }
 
-/// Reads an IDX file of unsigned bytes with `rank` dimensions; `what` describes its items for
-/// messages ("images", "labels").
-private func readIDXFile(_ raw: [UInt8], path: String, rank: Int, what: String) throws -> IDXArray {
+/// What an IDX header declares, read from the first (inflated) bytes of the file.
+private struct IDXHeader {
+    var dimensions: [Int]
+    var headerSize: Int
+    /// Header plus data, in bytes, checked for overflow: the exact size of the (inflated) file.
+    var declared: Int
+    var gzipped: Bool
+    var what: String
+    /// "header declares 3 images of 2×3 (34 bytes)".
+    var sizeText: String { "header declares \(dimensionText(dimensions, what: what)) (\(declared) bytes)" }
+}
+
+/// Reads and checks the header of an IDX file of unsigned bytes with `rank` dimensions from
+/// `raw`, the file's first bytes (at least 64 of them when it is longer) or, when gzipped, its
+/// whole compressed content, of which only the header's bytes are inflated; `what` describes its
+/// items for messages ("images", "labels").
+private func readIDXHeader(_ raw: [UInt8], path: String, rank: Int, what: String) throws -> IDXHeader {
     let gzipped = isGzip(raw)
     let headerSize = 4 + 4 * rank
     // The header: from the file itself, or from the first bytes of the inflated stream.
-    let head = gzipped ? try inflateGzip(raw, cap: headerSize, path: path, allowShort: true).bytes : Array(raw.prefix(headerSize))
+    let head = gzipped ? try inflatedPrefix(raw, count: headerSize, path: path) : Array(raw.prefix(headerSize))
     let expectedMagic = String(format: "0x000008%02X", rank)
     guard head.count >= 4 else {
         throw DatasetError.badFile(path: path, reason: "the file has only \(head.count) bytes, too few for an IDX header (expected magic \(expectedMagic)); it is truncated or not an IDX file")
@@ -82,28 +100,69 @@ private func readIDXFile(_ raw: [UInt8], path: String, rank: Int, what: String) 
     guard !overflow else {
         throw DatasetError.badFile(path: path, reason: "the header declares \(dimensionText(dimensions, what: what)), which is far too large; the header is corrupt")
     }
-    let sizeText = "header declares \(dimensionText(dimensions, what: what)) (\(declared) bytes)"
-    if !gzipped {
-        guard raw.count == declared else {
-            let why = raw.count < declared ? "the file is truncated" : "the file has extra bytes at the end"
-            throw DatasetError.badFile(path: path, reason: "\(sizeText) but the file has \(raw.count); \(why)")
+    return IDXHeader(dimensions: dimensions, headerSize: headerSize, declared: declared, gzipped: gzipped, what: what)
+}
+
+/// Checks the declared size against the file's size in bytes (for gzip, against the most that
+/// many compressed bytes can inflate to), before anything of that size is read or allocated.
+private func checkIDXSize(_ header: IDXHeader, fileSize: Int, path: String) throws {
+    if !header.gzipped {
+        guard fileSize == header.declared else {
+            let why = fileSize < header.declared ? "the file is truncated" : "the file has extra bytes at the end"
+            throw DatasetError.badFile(path: path, reason: "\(header.sizeText) but the file has \(fileSize); \(why)")
         }
-        return IDXArray(dimensions: dimensions, bytes: raw, dataOffset: headerSize)
+        return
     }
-    let possible = raw.count * maximumDeflateRatio + 4096
-    guard declared <= possible else {
-        throw DatasetError.badFile(path: path, reason: "\(sizeText) but its \(raw.count) compressed bytes can hold at most \(possible); the file is truncated or the header is corrupt")
+    let possible = fileSize * maximumDeflateRatio + 4096
+    guard header.declared <= possible else {
+        throw DatasetError.badFile(path: path, reason: "\(header.sizeText) but its \(fileSize) compressed bytes can hold at most \(possible); the file is truncated or the header is corrupt")
     }
-    let inflated: [UInt8]
-    do {
-        inflated = try inflateGzip(raw, cap: declared, path: path, allowShort: false).bytes
-    } catch DatasetError.badFile(_, let reason) where reason.hasPrefix("the gzip data inflate to more") {
-        throw DatasetError.badFile(path: path, reason: "\(sizeText) but the file inflates to more; the file has extra bytes at the end")
+}
+
+/// The whole file: `raw` itself when plain, else inflated with the declared size as the cap (the
+/// size is counted first without keeping the output, so a file inflating past it costs nothing).
+private func readIDXPayload(_ raw: [UInt8], header: IDXHeader, path: String) throws -> IDXArray {
+    guard header.gzipped else {
+        guard raw.count == header.declared else {
+            let why = raw.count < header.declared ? "the file is truncated" : "the file has extra bytes at the end"
+            throw DatasetError.badFile(path: path, reason: "\(header.sizeText) but the file has \(raw.count); \(why)")
+        }
+        return IDXArray(dimensions: header.dimensions, bytes: raw, dataOffset: header.headerSize)
     }
-    guard inflated.count == declared else {
-        throw DatasetError.badFile(path: path, reason: "\(sizeText) but the file has \(inflated.count) once inflated; the file is truncated")
+    let inflated = try inflateCapped(raw, cap: header.declared, path: path) { _ in
+        "\(header.sizeText) but the file inflates to more; the file has extra bytes at the end"
     }
-    return IDXArray(dimensions: dimensions, bytes: inflated, dataOffset: headerSize)
+    guard inflated.count == header.declared else {
+        throw DatasetError.badFile(path: path, reason: "\(header.sizeText) but the file has \(inflated.count) once inflated; the file is truncated")
+    }
+    return IDXArray(dimensions: header.dimensions, bytes: inflated, dataOffset: header.headerSize)
+}
+
+/// An IDX file on disk whose header has been read: for a plain file only its first bytes were
+/// read, for a gzipped one its compressed content (the inflated data come later, if at all).
+private struct IDXFileOnDisk {
+    var path: String
+    var header: IDXHeader
+    var fileSize: Int
+    var compressed: [UInt8]?
+
+    init(path: String, rank: Int, what: String) throws {
+        self.path = path
+        let head = try readFileBytes(path, limit: 64)
+        compressed = isGzip(head) ? try readFileBytes(path) : nil
+        header = try readIDXHeader(compressed ?? head, path: path, rank: rank, what: what)
+        if case .regular(let size) = fileKind(atPath: path) { fileSize = compressed?.count ?? size } else { fileSize = head.count }
+    }
+
+    /// Throws when the file's size cannot hold what the header declares.
+    func checkSize() throws {
+        try checkIDXSize(header, fileSize: fileSize, path: path)
+    }
+
+    func load() throws -> IDXArray {
+        try checkSize()
+        return try readIDXPayload(compressed ?? readFileBytes(path), header: header, path: path)
+    }
 }
 
 /// "60000 images of 28×28" / "60000 labels".
@@ -118,16 +177,28 @@ private func dimensionText(_ dims: [Int], what: String) -> String {
 /// - Parameters:
 ///   - classNames: the class names by label; "0", "1", ... up to the largest label (at least "9")
 ///     when nil.
+/// The two headers are read and compared first, so a label file whose count cannot match the
+/// images is refused before the images are read or inflated; each gzipped file inflates with its
+/// header's declared size as the cap. Only regular files are opened (a named pipe throws at once).
+///
 /// - Throws: `DatasetError.badFile` naming the file and the byte count that is wrong (truncated
 ///   or corrupt file, wrong magic, unsupported element type), or when the two files disagree on
 ///   the number of samples or a label has no class name.
 public func loadIDX(images: String, labels: String, name: String, classNames: [String]? = nil) throws -> Dataset {
-    let imageFile = try readIDXFile(try readFileBytes(images), path: images, rank: 3, what: "images")
-    let labelFile = try readIDXFile(try readFileBytes(labels), path: labels, rank: 1, what: "labels")
-    let n = imageFile.dimensions[0], height = imageFile.dimensions[1], width = imageFile.dimensions[2]
-    guard labelFile.dimensions[0] == n else {
-        throw DatasetError.badFile(path: labels, reason: "holds \(labelFile.dimensions[0]) labels but \(URL(fileURLWithPath: images).lastPathComponent) holds \(n) images; the two files must come from the same set")
+    // Both headers first: a label file that cannot match the images is refused before the
+    // images are read or inflated.
+    let imageSource = try IDXFileOnDisk(path: images, rank: 3, what: "images")
+    let labelSource = try IDXFileOnDisk(path: labels, rank: 1, what: "labels")
+    let n = imageSource.header.dimensions[0]
+    guard labelSource.header.dimensions[0] == n else {
+        throw DatasetError.badFile(path: labels, reason: "holds \(labelSource.header.dimensions[0]) labels but \(URL(fileURLWithPath: images).lastPathComponent) holds \(n) images; the two files must come from the same set")
     }
+    // Then the sizes (cheap), then the labels (small), then the images.
+    try imageSource.checkSize()
+    try labelSource.checkSize()
+    let labelFile = try labelSource.load()
+    let imageFile = try imageSource.load()
+    let height = imageFile.dimensions[1], width = imageFile.dimensions[2]
     let labelBytes = labelFile.bytes[labelFile.dataOffset...]
     let largest = Int(labelBytes.max() ?? 0)
     let names = classNames ?? (0...max(9, largest)).map(String.init)

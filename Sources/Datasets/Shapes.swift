@@ -76,8 +76,8 @@ public enum ShapeImages {
         }
         for name in classNames {
             let folder = (path as NSString).appendingPathComponent(name)
-            do { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-                throw DatasetError.badFile(path: folder, reason: "the folder cannot be created (\(error.localizedDescription))")
+            if let reason = makeFolders(folder) {
+                throw DatasetError.badFile(path: folder, reason: "the folder cannot be created (\(reason))")
             }
         }
         let count = classNames.count * perClass
@@ -198,4 +198,18 @@ private func hsv(_ h: Double, _ s: Double, _ v: Double) -> (Double, Double, Doub
     case 4: return (t, p, v)
     default: return (v, p, q)
     }
+}
+
+/// Creates the folder at `path` and its missing parents with mkdir(2); nil on success, else the
+/// system's reason (naming the part of the path that is in the way), not a Foundation error code.
+private func makeFolders(_ path: String) -> String? {
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+        prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + part
+        if mkdir(prefix, 0o755) == 0 { continue }
+        let code = errno
+        guard code == EEXIST else { return "\(prefix): \(systemErrorText(code))" }
+        guard fileKind(atPath: prefix) == .folder else { return "\(prefix) exists and is not a folder" }
+    }
+    return nil
 }

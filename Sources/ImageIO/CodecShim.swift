@@ -36,7 +36,7 @@ private func string(fromMessage buffer: [CChar]) -> String {
 /// Runs a shim decoder on `bytes` and copies the result into an `Image`.
 func decodeThroughShim(_ bytes: [UInt8], name: String, format: String, library: String,
                        decoder: ShimDecoder) throws -> Image {
-    let limit = ImageLimits.maxPixels
+    let limit = try ImageLimits.currentLimit()
     var result = cic_image()
     var message = [CChar](repeating: 0, count: messageCapacity)
     let status = bytes.withUnsafeBufferPointer { input in

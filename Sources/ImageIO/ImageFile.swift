@@ -25,15 +25,23 @@ enum ImageFormat {
 /// Reads a PNG, JPEG, PPM or PGM file, recognized by its first bytes whatever its extension.
 ///
 /// - Returns: 8-bit pixels with the file's channels (see `decodePNG`, `decodeJPEG`, `decodePNM`).
-/// - Throws: `ImageIOError` naming `path`: `cannotRead`, `unknownFormat`, `truncated`, `corrupt`,
-///   `tooLarge` (header above `ImageLimits.maxPixels`), `unsupported`.
+/// - Throws: `ImageIOError` naming `path`: `cannotRead` (also for a named pipe, socket, device or
+///   folder, refused before it is opened), `unknownFormat`, `truncated`, `corrupt`, `tooLarge`
+///   (header above `ImageLimits.maxPixels`, which `CVD_MAX_PIXELS` sets), `unsupported`.
 public func readImage(atPath path: String) throws -> Image {
-    let bytes = try readFileBytes(atPath: path)
+    try readImage(atRawPath: Array(path.utf8), name: path)
+}
+
+/// Reads the image file at `path`, given as raw bytes (a file name need not be UTF-8), exactly as
+/// `readImage(atPath:)` does; `name` is the path as messages show it (see `displayName(ofRawPath:)`).
+/// Only a regular file is opened: a named pipe, socket, device or folder throws `cannotRead` at once.
+public func readImage(atRawPath path: [UInt8], name: String) throws -> Image {
+    let bytes = try readFileBytes(atRawPath: path, name: name)
     switch ImageFormat(sniffing: bytes) {
-    case .png: return try decodePNG(bytes, name: path)
-    case .jpeg: return try decodeJPEG(bytes, name: path)
-    case .pnm: return try decodePNM(bytes, name: path)
-    case nil: throw ImageIOError.unknownFormat(name: path, firstBytes: Array(bytes.prefix(8)))
+    case .png: return try decodePNG(bytes, name: name)
+    case .jpeg: return try decodeJPEG(bytes, name: name)
+    case .pnm: return try decodePNM(bytes, name: name)
+    case nil: throw ImageIOError.unknownFormat(name: name, firstBytes: Array(bytes.prefix(8)))
     }
 }
 
@@ -54,39 +62,4 @@ public func writeImage(_ image: Image, toPath path: String, jpegQuality: Int = 9
     default: throw ImageIOError.unsupportedExtension(path: path)
     }
     try writeFileAtomically(bytes, to: path)
-}
-
-/// The whole content of the regular file at `path`, read with POSIX calls so that the error can
-/// say why it failed (and so that an empty file costs nothing: Foundation's `contents(atPath:)`
-/// leaks a buffer on those). Shared with the data loaders.
-///
-/// - Throws: `ImageIOError.cannotRead` with the system's reason, or "not a regular file".
-public func readFileBytes(atPath path: String) throws -> [UInt8] {
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else {
-        throw ImageIOError.cannotRead(path: path, reason: String(cString: strerror(errno)))
-    }
-    defer { close(descriptor) }
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else {
-        throw ImageIOError.cannotRead(path: path, reason: String(cString: strerror(errno)))
-    }
-    guard (info.st_mode & S_IFMT) == S_IFREG else {
-        throw ImageIOError.cannotRead(path: path, reason: "not a regular file")
-    }
-    // The size is a hint only: the loop reads until end of file, so a file that changes while
-    // being read is still read consistently up to where it ends.
-    var bytes = [UInt8]()
-    bytes.reserveCapacity(Int(info.st_size))
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw ImageIOError.cannotRead(path: path, reason: String(cString: strerror(errno)))
-        }
-        if count == 0 { break }
-        bytes.append(contentsOf: chunk[0..<count])
-    }
-    return bytes
 }

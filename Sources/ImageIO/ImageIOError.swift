@@ -11,7 +11,8 @@ public enum ImageIOError: Error, CustomStringConvertible, Equatable {
     case truncated(name: String, format: String, detail: String)
     /// The data is malformed (bad signature, checksum, header field or compressed data).
     case corrupt(name: String, format: String, detail: String)
-    /// The header declares more than `limit` pixels (see `ImageLimits.maxPixels`); nothing was allocated.
+    /// The header declares more than `limit` pixels (see `ImageLimits.maxPixels` and the
+    /// environment variable `CVD_MAX_PIXELS` that the message names); nothing was allocated.
     case tooLarge(name: String, format: String, width: Int, height: Int, channels: Int, limit: Int)
     /// The file is valid but uses a feature this module does not decode (CMYK JPEG, PBM bitmaps, ...).
     case unsupported(name: String, format: String, detail: String)
@@ -21,6 +22,8 @@ public enum ImageIOError: Error, CustomStringConvertible, Equatable {
     case unsupportedExtension(path: String)
     /// The encoder rejected the image (empty image, JPEG side above 65,500 pixels, ...).
     case cannotEncode(name: String, format: String, detail: String)
+    /// A setting from the environment (`CVD_MAX_PIXELS`) has a value that means nothing.
+    case invalidSetting(name: String, value: String, expected: String)
 
     public var description: String {
         switch self {
@@ -36,8 +39,13 @@ public enum ImageIOError: Error, CustomStringConvertible, Equatable {
         case let .corrupt(name, format, detail):
             return "\(name): corrupt \(format) data (\(detail))."
         case let .tooLarge(name, format, width, height, channels, limit):
+            let (needed, overflow) = width.multipliedReportingOverflow(by: height)
+            let advice = overflow
+                ? "no limit allows that many; the header is corrupt"
+                : "if the image is genuine, set the environment variable \(ImageLimits.environmentVariable) to at least \(needed) "
+                    + "(e.g. \(ImageLimits.environmentVariable)=\(needed))"
             return "\(name): the \(format) header declares \(width) × \(height) pixels × \(channels) channels, "
-                + "more than the limit of \(limit) pixels; raise ImageLimits.maxPixels if the image is genuine."
+                + "more than the limit of \(limit) pixels; \(advice)."
         case let .unsupported(name, format, detail):
             return "\(name): unsupported \(format) image (\(detail))."
         case let .outOfMemory(name, format, detail):
@@ -46,6 +54,8 @@ public enum ImageIOError: Error, CustomStringConvertible, Equatable {
             return "\(path): cannot tell the image format from the file name; use the extension .png, .jpg, .jpeg, .ppm or .pgm."
         case let .cannotEncode(name, format, detail):
             return "\(name): cannot encode the image as \(format) (\(detail))."
+        case let .invalidSetting(name, value, expected):
+            return "The environment variable \(name) is \"\(value)\", which is not \(expected); fix or unset it."
         }
     }
 }

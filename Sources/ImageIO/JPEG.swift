@@ -2,13 +2,19 @@
 // and color; CMYK files are refused with a clear error.
 import CImageCodecs
 
-/// Decodes baseline or progressive JPEG bytes into 1 (gray) or 3 (RGB) 8-bit channels.
+/// Decodes baseline or progressive JPEG bytes into 1 (gray) or 3 (RGB) 8-bit channels, turned
+/// the way a photo viewer shows them.
 ///
-/// Truncated files and damaged compressed data throw (libjpeg by itself would only warn and fill
-/// the missing part with gray); CMYK/YCCK files throw `ImageIOError.unsupported`.
+/// The EXIF orientation (tag 0x0112 of an APP1 "Exif" segment before the first scan, either byte
+/// order) is applied: a phone photo stored sideways with orientation 6 comes out upright, turned
+/// 90° clockwise, with width and height swapped; all eight orientations are handled (see
+/// `Image.oriented(exif:)`). A missing, malformed or out-of-range orientation leaves the pixels
+/// as stored. Truncated files and damaged compressed data throw (libjpeg by itself would only
+/// warn and fill the missing part with gray); CMYK/YCCK files throw `ImageIOError.unsupported`.
 /// - Parameter name: the file name used in error messages.
 public func decodeJPEG(_ bytes: [UInt8], name: String = "<memory>") throws -> Image {
-    try decodeThroughShim(bytes, name: name, format: "JPEG", library: "libjpeg", decoder: cic_jpeg_decode)
+    let stored = try decodeThroughShim(bytes, name: name, format: "JPEG", library: "libjpeg", decoder: cic_jpeg_decode)
+    return stored.oriented(exif: exifOrientation(ofJPEG: bytes))
 }
 
 /// Encodes an image as a baseline JPEG with the given quality (clamped to 1...100; libjpeg's

@@ -72,7 +72,7 @@ private struct PNMReader {
         guard (1...65535).contains(maxval) else {
             throw ImageIOError.corrupt(name: name, format: format, detail: "maxval \(maxval) is outside 1...65535")
         }
-        try ImageLimits.check(width: width, height: height, channels: channels, limit: ImageLimits.maxPixels,
+        try ImageLimits.check(width: width, height: height, channels: channels, limit: try ImageLimits.currentLimit(),
                               name: name, format: format)
         let samples = width * height * channels
         let pixels = binary ? try binaryRaster(samples: samples, maxval: maxval, width: width, height: height)

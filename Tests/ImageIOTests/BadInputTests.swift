@@ -170,8 +170,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testTheLimitCanBeLowered() throws {
-        let saved = ImageLimits.maxPixels
-        defer { ImageLimits.maxPixels = saved }
+        defer { ImageLimits.resetMaxPixels() }
         ImageLimits.maxPixels = 19  // the fixtures are 5 × 4 = 20 pixels
         assertThrowsImageIOError(naming: fixturePath("rgb8.png"), containing: ["limit of 19 pixels"]) {
             try readImage(atPath: fixturePath("rgb8.png"))
