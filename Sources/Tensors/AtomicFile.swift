@@ -25,7 +25,11 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
     do {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     } catch {
-        throw FileOutputError.cannotCreateFolder(path: folder, reason: error.localizedDescription)
+        // The system's reason (errno of the failed mkdir), not a Foundation error code.
+        var isFolder: ObjCBool = false
+        let reason = FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && !isFolder.boolValue
+            ? "a file of that name is in the way" : String(cString: strerror(errno))
+        throw FileOutputError.cannotCreateFolder(path: folder, reason: reason)
     }
     let tmp = folder + "/.\(url.lastPathComponent).\(getpid()).tmp"
     let slot = tk_tmp_register(tmp)
