@@ -1,6 +1,7 @@
 // Parallel loops over the machine's cores whose results never depend on the thread count: work is
 // cut into chunks by size alone, each chunk writes its own output, and reductions combine chunk
 // results in chunk order.
+import CTensorKernels
 import Dispatch
 import Foundation
 
@@ -22,10 +23,16 @@ public enum Parallel {
     /// thread is allowed. Chunks must write disjoint outputs.
     public static func forEachChunk(_ chunks: Int, _ body: (Int) -> Void) {
         guard chunks > 0 else { return }
+        // Every thread that computes flushes denormals to zero, so the results are the same bits
+        // whatever thread runs a chunk (and training does not slow down as gradients shrink).
+        tk_flush_denormals()
         if threadCount == 1 || chunks == 1 {
             for c in 0..<chunks { body(c) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                tk_flush_denormals()
+                body(c)
+            }
         }
     }
 

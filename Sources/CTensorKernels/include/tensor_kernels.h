@@ -39,6 +39,9 @@ void tk_tmp_unlink_all(void);
 /* A folder being written: tk_tmp_unlink_all also removes it and its files (for staging folders). */
 int tk_dir_register(const char *path);
 void tk_dir_unregister(int slot);
+/* Flush denormal floats to zero on the calling thread (x86 FTZ + DAZ, ARM FZ): a training whose
+   gradients shrink into the denormal range otherwise slows down several times. */
+void tk_flush_denormals(void);
 /* Swaps the two paths atomically (Linux renameat2 with RENAME_EXCHANGE). Returns 0, or -1 with
    errno set (ENOSYS/EINVAL where the system or file system cannot). */
 int tk_rename_exchange(const char *a, const char *b);
