@@ -10,9 +10,8 @@ public struct ImageFolderContents: Sendable {
     public var dataset: Dataset
     /// Files and folders that are not images and were skipped (paths relative to the root folder,
     /// sorted): other extensions, hidden files, nested folders, loose files in the root. An entry
-    /// that is not a regular file or folder (a named pipe, socket or device, or a dangling link)
-    /// is never opened; its path is followed by why, e.g. `cat/x.png (a named pipe (FIFO), not a
-    /// regular file; not opened)`. Names that are not UTF-8 show their other bytes as `\xHH`.
+    /// that is not a regular file or folder (a dangling link) is never opened; its path is followed
+    /// by why. A pipe, socket or device named as an image is an error, also never opened. Names that are not UTF-8 show their other bytes as `\xHH`.
     public var skippedFiles: [String]
     /// `skippedFiles.count`.
     public var skippedCount: Int { skippedFiles.count }
@@ -97,6 +96,12 @@ public func loadImageFolder(_ path: String, width: Int, height: Int, channels: I
             guard !file.name.hasPrefix("."), imageFileExtensions.contains(ext) else { skipped.append(relative); continue }
             // Checked before anything is opened: a named pipe would block the reader for ever.
             let fileType = fileKind(atRawPath: filePath)
+            // An image name on something that is not a file is refused at once (never opened): a user
+            // who put it there meant it as an image.
+            if case let .special(what) = fileType {
+                throw DatasetError.badFile(path: (fullName as NSString).appendingPathComponent(file.name),
+                                           reason: "is \(what), not a regular file; remove it or move it out of the folder")
+            }
             guard case .regular = fileType else { skipped.append(relative + note(fileType)); continue }
             files.append((filePath, (fullName as NSString).appendingPathComponent(file.name), label))
             count += 1
