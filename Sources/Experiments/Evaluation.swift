@@ -18,6 +18,8 @@ public struct Evaluation {
     public var predictSeconds: Double
     /// The predicted class of every test sample.
     public var testPredictions: [Int]
+    /// The class probabilities of every test sample (the predictions are their row maxima).
+    public var testProbabilities: Matrix
     /// Values the fitted model learned or stores (see `learnedValueCount`).
     public var parameters: Int
     /// The network's learning curve (train and test loss and accuracy per epoch), nil for others.
@@ -59,12 +61,14 @@ public func evaluate(_ model: any Classifier, on train: Dataset, _ test: Dataset
     let fitSeconds = curve?.trainSeconds ?? clock.seconds
     progress?.stage("predicting \(test.count) test samples")
     let predictClock = Stopwatch()
-    let predicted = try model.predict(test.features)
+    // One pass gives both: every model of the suite predicts the most probable class (ties: the lower label).
+    let probabilities = try model.probabilities(test.features)
+    let predicted = probabilities.rowArgmax()
     let predictSeconds = predictClock.seconds
     let trainAccuracy = scoreTraining ? try model.score(train.features, train.labels) : nil
     return Evaluation(model: model, trainAccuracy: trainAccuracy,
                       testAccuracy: accuracy(predicted: predicted, actual: test.labels),
-                      fitSeconds: fitSeconds, predictSeconds: predictSeconds, testPredictions: predicted,
+                      fitSeconds: fitSeconds, predictSeconds: predictSeconds, testPredictions: predicted, testProbabilities: probabilities,
                       parameters: learnedValueCount(model, trainingCount: train.count, featureCount: train.featureCount),
                       learningCurve: curve)
 }

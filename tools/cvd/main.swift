@@ -127,7 +127,7 @@ struct Train: ParsableCommand {
             var report = ""
             if heldOut.count > 0 {
                 let summary = try writeEvaluationReport(model: entry.name, data: heldOut, source: heldOutSource,
-                                                        probabilities: try e.model.probabilities(heldOut.features), to: out + "/evaluation")
+                                                        probabilities: e.testProbabilities, to: out + "/evaluation")
                 report = String(format: "; accuracy %.4f on %d images (%@), report in %@/evaluation", summary.accuracy, heldOut.count, heldOutSource, out)
             }
             print(String(format: "trained %@ on %d images in %.1f s%@; saved to %@", entry.name, train.count, e.fitSeconds, report, out))
