@@ -83,7 +83,12 @@ extension ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            let name = configuration.commandName ?? "command"
+            var name = configuration.commandName ?? "command"
+            // A subcommand's error points at that subcommand's help ("cvd train --help").
+            if CommandLine.arguments.count > 1,
+               let sub = configuration.subcommands.first(where: { $0._commandName == CommandLine.arguments[1] }) {
+                name += " " + sub._commandName
+            }
             var text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
             if let first = text.split(separator: "\n").first { text = String(first) }
             if text.hasPrefix("Error: ") { text.removeFirst(7) }
