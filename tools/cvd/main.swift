@@ -342,8 +342,20 @@ struct Run: ParsableCommand {
             and one that none of them takes is refused.
             """)
 
-    @Argument(help: "Experiments to run: \(ExperimentCatalog.names.joined(separator: ", ")) (default: all).")
-    var experiments: [String] = []
+    /// The experiment names, then (after --) the options for the experiments: the parser puts the
+    /// words after the terminator at the end of the one positional list (two lists cannot follow
+    /// each other), and `names` / `passThrough` split them again.
+    @Argument(help: ArgumentHelp("Experiments to run: \(ExperimentCatalog.names.joined(separator: ", ")) (default: all); after --, options for the experiments.",
+                                 valueName: "experiments"))
+    var words: [String] = []
+
+    /// What follows the first `--` of the command line.
+    var passThrough: [String] {
+        guard let i = CommandLine.arguments.firstIndex(of: "--") else { return [] }
+        return Array(CommandLine.arguments[(i + 1)...])
+    }
+
+    var experiments: [String] { Array(words.dropLast(min(words.count, passThrough.count))) }
 
     @Option(parsing: .unconditional, help: "The results folder.")
     var results: String = "results"
@@ -354,8 +366,6 @@ struct Run: ParsableCommand {
     @Flag(help: "Run the small versions.")
     var quick = false
 
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("Options for the experiments, after --.", valueName: "options"))
-    var passThrough: [String] = []
 
     func validate() throws {
         for e in experiments where !ExperimentCatalog.names.contains(e) {
