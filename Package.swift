@@ -1,28 +1,27 @@
 // swift-tools-version: 6.0
 // Classical vs deep image classification, in Swift: one library target per module of the design
-// (Tensors, ImageIO, Datasets, Classifiers, BagOfWords, NeuralNetworks, ...), C shims for BLAS and
+// (Tensors, ImageFiles, Datasets, Classifiers, BagOfWords, NeuralNetworks, ...), C shims for BLAS and
 // the image codecs, one executable per experiment.
 import PackageDescription
 
 // Numeric kernels share raw buffers between the worker threads by design; the Swift 5 language
 // mode keeps that explicit in the code instead of wrapping every pointer in an @unchecked Sendable box.
 let languageMode: [SwiftLanguageMode] = [.v5]
-// The numeric modules (Tensors, Classifiers, BagOfWords, NeuralNetworks) drop Swift's overflow and
-// bounds checks in release builds: their indices come only from shapes validated on the way in.
-let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-// Everything that parses, loads or handles user input (Datasets, ImageIO, Experiments with the saved
-// models and the options, the executables) keeps them: a hostile file traps instead of overflowing.
-let checked: [SwiftSetting] = []
+// No target carries unsafe flags (SwiftPM refuses them in a package used as a dependency), so every
+// module keeps Swift's overflow and bounds checks in release builds. The hot loops live in the C
+// kernels (CTensorKernels, CClassicalKernels, CNeuralKernels, compiled at SwiftPM's release -O2),
+// and the few Swift loops that index raw buffers do it through unsafe pointers whose indices come
+// from shapes validated on the way in; each such file says so.
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let experimentDependencies: [Target.Dependency] = [
-    "Tensors", "ImageIO", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", "Experiments", argumentParser,
+    "Tensors", "ImageFiles", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", "Experiments", argumentParser,
 ]
 
 let package = Package(
     name: "ClassicalVsDeep",
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
-        .library(name: "ImageIO", targets: ["ImageIO"]),
+        .library(name: "ImageFiles", targets: ["ImageFiles"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Classifiers", targets: ["Classifiers"]),
         // Also what the fuzz targets (fuzz/, a package of their own) link against.
@@ -35,7 +34,6 @@ let package = Package(
         // MARK: - C shims
         .target(
             name: "CTensorKernels",
-            cSettings: [.unsafeFlags(["-O3"])],
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
         .target(
@@ -45,42 +43,40 @@ let package = Package(
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
 
         // MARK: - Library modules
-        .target(name: "Tensors", dependencies: ["CTensorKernels"], swiftSettings: optimized),
-        .target(name: "ImageIO", dependencies: ["Tensors", "CImageCodecs"], swiftSettings: checked),
-        .target(name: "Datasets", dependencies: ["Tensors", "ImageIO", "CZlib"], swiftSettings: checked),
-        .target(name: "Classifiers", dependencies: ["Tensors", "CClassicalKernels"], swiftSettings: optimized),
-        .target(name: "Plots", dependencies: ["Tensors", "ImageIO"], swiftSettings: optimized),
-        .target(name: "Experiments", dependencies: ["Tensors", "ImageIO", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", argumentParser],
-                swiftSettings: checked),
-        .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"], swiftSettings: optimized),
-        .target(name: "CClassicalKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "NeuralNetworks", dependencies: ["Tensors", "Classifiers", "CNeuralKernels"], swiftSettings: optimized),
+        .target(name: "Tensors", dependencies: ["CTensorKernels"]),
+        .target(name: "ImageFiles", dependencies: ["Tensors", "CImageCodecs"]),
+        .target(name: "Datasets", dependencies: ["Tensors", "ImageFiles", "CZlib"]),
+        .target(name: "Classifiers", dependencies: ["Tensors", "CClassicalKernels"]),
+        .target(name: "Plots", dependencies: ["Tensors", "ImageFiles"]),
+        .target(name: "Experiments", dependencies: ["Tensors", "ImageFiles", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", argumentParser]),
+        .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"]),
+        .target(name: "CClassicalKernels"),
+        .target(name: "CNeuralKernels"),
+        .target(name: "NeuralNetworks", dependencies: ["Tensors", "Classifiers", "CNeuralKernels"]),
         // (benchmark executables of the classical and neural modules go here)
-        .executableTarget(name: "cvd-bench-neural", dependencies: ["Tensors", "Datasets", "Classifiers", "NeuralNetworks", "Experiments", argumentParser], path: "benchmarks/neural", swiftSettings: optimized),
-        .executableTarget(name: "cvd-bench-classical", dependencies: ["Tensors", "Datasets", "Classifiers", "BagOfWords", "Experiments", argumentParser], path: "benchmarks/classical", swiftSettings: optimized),
+        .executableTarget(name: "cvd-bench-neural", dependencies: ["Tensors", "Datasets", "Classifiers", "NeuralNetworks", "Experiments", argumentParser], path: "benchmarks/neural"),
+        .executableTarget(name: "cvd-bench-classical", dependencies: ["Tensors", "Datasets", "Classifiers", "BagOfWords", "Experiments", argumentParser], path: "benchmarks/classical"),
 
         // MARK: - Executables
         // One executable per experiment (experiments/<name>/main.swift states its constants).
-        .executableTarget(name: "toy2d", dependencies: experimentDependencies, path: "experiments/toy2d", swiftSettings: checked),
-        .executableTarget(name: "digits", dependencies: experimentDependencies, path: "experiments/digits", swiftSettings: checked),
-        .executableTarget(name: "bovw", dependencies: experimentDependencies, path: "experiments/bovw", swiftSettings: checked),
-        .executableTarget(name: "capacity", dependencies: experimentDependencies, path: "experiments/capacity", swiftSettings: checked),
+        .executableTarget(name: "toy2d", dependencies: experimentDependencies, path: "experiments/toy2d"),
+        .executableTarget(name: "digits", dependencies: experimentDependencies, path: "experiments/digits"),
+        .executableTarget(name: "bovw", dependencies: experimentDependencies, path: "experiments/bovw"),
+        .executableTarget(name: "capacity", dependencies: experimentDependencies, path: "experiments/capacity"),
         // The umbrella CLI: train any model of the suite on an image folder, classify images, regenerate results/README.md.
-        .executableTarget(name: "cvd", dependencies: experimentDependencies, path: "tools/cvd", swiftSettings: checked),
-        .executableTarget(name: "cvd-bench", dependencies: ["Tensors", argumentParser], path: "benchmarks/gemm",
-                          swiftSettings: optimized),
+        .executableTarget(name: "cvd", dependencies: experimentDependencies, path: "tools/cvd"),
+        .executableTarget(name: "cvd-bench", dependencies: ["Tensors", argumentParser], path: "benchmarks/gemm"),
 
         // MARK: - Tests
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors"]),
         .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Tensors"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImageFilesTests", dependencies: ["ImageFiles"], exclude: ["Fixtures"]),
         // Replays the fuzzers' seed corpus and every input they found (fuzz/corpus, fuzz/regressions).
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageIO", "Datasets", "NeuralNetworks"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageFiles", "Datasets", "NeuralNetworks"]),
         .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors", "Datasets"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers", "Datasets"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageIO", "Datasets", "Tensors"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageFiles", "Datasets", "Tensors"]),
     ],
     swiftLanguageModes: languageMode
 )

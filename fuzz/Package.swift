@@ -20,11 +20,11 @@ let package = Package(
     dependencies: [.package(name: "ClassicalVsDeep", path: "..")],
     targets: [
         // The checks the image targets share.
-        .target(name: "FuzzSupport", dependencies: [.product(name: "ImageIO", package: "ClassicalVsDeep")],
+        .target(name: "FuzzSupport", dependencies: [.product(name: "ImageFiles", package: "ClassicalVsDeep")],
                 path: "Targets/support"),
-        fuzzTarget("png", ["ImageIO"], support: true),
-        fuzzTarget("jpeg", ["ImageIO"], support: true),
-        fuzzTarget("pnm", ["ImageIO"], support: true),
+        fuzzTarget("png", ["ImageFiles"], support: true),
+        fuzzTarget("jpeg", ["ImageFiles"], support: true),
+        fuzzTarget("pnm", ["ImageFiles"], support: true),
         fuzzTarget("idx", ["Datasets"]),
         fuzzTarget("idx-gzip", ["Datasets"]),
         fuzzTarget("csv", ["Datasets"]),

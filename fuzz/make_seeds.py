@@ -9,7 +9,7 @@ import shutil
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "Tests", "ImageIOTests", "Fixtures")
+FIXTURES = os.path.join(HERE, "..", "Tests", "ImageFilesTests", "Fixtures")
 
 
 def put(target, name, data):
@@ -32,7 +32,7 @@ def idx_labels(labels):
     return struct.pack(">II", 0x801, len(labels)) + bytes(labels)
 
 
-# PNG and JPEG: the ImageIO test fixtures (every color type, bit depth, interlacing; baseline,
+# PNG and JPEG: the ImageFiles test fixtures (every color type, bit depth, interlacing; baseline,
 # progressive, gray, CMYK), each a few hundred bytes.
 for name in sorted(os.listdir(FIXTURES)):
     target = {"png": "png", "jpg": "jpeg"}.get(name.rsplit(".", 1)[-1])

@@ -100,9 +100,11 @@ public struct KMeans: Sendable {
                 result = miniBatch(x, norms: norms, centers: start, threshold: threshold, batchSize: batchSize, rng: &runRng,
                                    reporter: reporter)
             }
-            if best == nil || result.inertia < best!.inertia { best = result }
+            if let kept = best, kept.inertia <= result.inertia { continue }
+            best = result
         }
-        return best!
+        guard let best else { throw ClassifierError.invalidHyperparameter(model: "KMeans", name: "restarts", reason: "must be at least 1") }
+        return best
     }
 
     // MARK: - Seeding
@@ -247,10 +249,10 @@ public struct KMeans: Sendable {
             let unchanged = newLabels == labels
             (labels, distances) = (newLabels, newDistances)
             history.append(sum(distances))
-            reporter?.report("k-means", iterations, maxIterations, inertia: history.last!)
+            reporter?.report("k-means", iterations, maxIterations, inertia: history.last ?? 0)
             if unchanged || centerShift(previous, centers) <= threshold { converged = true; break }
         }
-        return KMeansResult(centers: centers, labels: labels.map(Int.init), inertia: history.last!,
+        return KMeansResult(centers: centers, labels: labels.map(Int.init), inertia: history.last ?? 0,
                             iterations: iterations, inertiaHistory: history, converged: converged)
     }
 
@@ -280,17 +282,15 @@ public struct KMeans: Sendable {
             for i in 0..<k { counts[i] += c[i] }
         }
         var centers = Matrix(rows: k, cols: d)
-        var farthest: [Int]?
+        // Points from the farthest to the nearest of their centres, computed once if a cluster empties.
+        lazy var farthest = Array(0..<n).sorted { distances[$0] > distances[$1] || (distances[$0] == distances[$1] && $0 < $1) }
         var taken = 0
         for c in 0..<k {
             if counts[c] > 0 {
                 let inv = 1 / Double(counts[c])
                 for j in 0..<d { centers[c, j] = Float(sums[c * d + j] * inv) }
             } else {
-                if farthest == nil {
-                    farthest = Array(0..<n).sorted { distances[$0] > distances[$1] || (distances[$0] == distances[$1] && $0 < $1) }
-                }
-                let p = farthest![taken % n]
+                let p = farthest[taken % n]
                 taken += 1
                 for j in 0..<d { centers[c, j] = x[p, j] }
             }
@@ -315,7 +315,7 @@ public struct KMeans: Sendable {
             let batch = x.rows(idx)
             let (labels, distances) = nearestCenters(batch, norms: idx.map { norms[$0] }, centers: centers)
             history.append(sum(distances) * Double(n) / Double(size))
-            reporter?.report("mini-batch k-means", iterations, maxIterations, inertia: history.last!)
+            reporter?.report("mini-batch k-means", iterations, maxIterations, inertia: history.last ?? 0)
             let previous = centers
             for (b, label) in labels.enumerated() {
                 let c = Int(label)

@@ -68,8 +68,9 @@ func eightBitCodes(_ x: Matrix) -> (codes: [UInt8], scale: Float, error: Double)
                 }
             }
         }
-        guard !worst.contains(where: { $0 == nil }) else { continue }
-        let largest = worst.reduce(0.0) { max($0, $1!) }
+        let measured = worst.compactMap { $0 }
+        guard measured.count == worst.count else { continue }
+        let largest = measured.reduce(0.0, max)
         // The deviation is measured in double; a little more covers the rounding of that measure.
         return (codes, scale, largest == 0 ? 0 : largest * (1 + 1e-9) + 1e-12)
     }

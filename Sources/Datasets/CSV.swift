@@ -146,8 +146,8 @@ public func decodeCSV(_ raw: [UInt8], path: String, labelColumn: CSVLabelColumn 
         guard let v = Double(s), v >= 0, v == v.rounded(), v < 1e9 else { return nil }
         return Int(v)
     }
-    if integers.allSatisfy({ $0 != nil }) {
-        let values = integers.map { $0! }
+    let values = integers.compactMap { $0 }
+    if values.count == integers.count {
         labels = labelIDs.map { values[Int($0)] }
         let largest = values.max() ?? 0
         guard largest < 10_000 else {
@@ -157,7 +157,7 @@ public func decodeCSV(_ raw: [UInt8], path: String, labelColumn: CSVLabelColumn 
     } else {
         classNames = Array(Set(distinctLabels)).sorted()
         let position = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
-        let byID = distinctLabels.map { position[$0]! }
+        let byID = distinctLabels.map { position[$0] ?? 0 }   // every label is among classNames
         labels = labelIDs.map { byID[Int($0)] }
     }
     return try Dataset(name: datasetName, features: Matrix(rows: rows, cols: columns - 1, data: features),

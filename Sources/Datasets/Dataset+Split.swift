@@ -47,5 +47,11 @@ public func stratifiedSplit(_ d: Dataset, testFraction: Double, seed: UInt64) th
     guard testFraction > 0, testFraction < 1 else {
         throw DatasetError.invalidParameter(name: "test fraction", reason: "\(testFraction) is not strictly between 0 and 1")
     }
-    return try stratifiedSplit(d, testCount: Int((testFraction * Double(d.count)).rounded()), seed: seed)
+    let count = Int((testFraction * Double(d.count)).rounded())
+    guard count > 0, count < d.count else {
+        let smallest = 0.5 / Double(max(d.count, 1)), largest = 1 - smallest
+        throw DatasetError.invalidParameter(name: "test fraction", reason: "\(testFraction) of the \(d.count) samples of \(d.name) leaves "
+            + (count <= 0 ? "no sample to test on; choose at least \(String(format: "%.3g", smallest))" : "no sample to train on; choose at most \(String(format: "%.3g", largest))"))
+    }
+    return try stratifiedSplit(d, testCount: count, seed: seed)
 }

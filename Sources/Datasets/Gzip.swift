@@ -4,7 +4,7 @@
 // no memory and stops at the cap), then into a buffer of exactly the counted size.
 import CZlib
 import Foundation
-import ImageIO
+import ImageFiles
 
 /// True when `bytes` start with the gzip magic number 1f 8b.
 public func isGzip(_ bytes: [UInt8]) -> Bool {
@@ -174,8 +174,8 @@ func readFileBytes(_ path: String, limit: Int = Int.max) throws -> [UInt8] {
         throw DatasetError.badFile(path: path, reason: reason)
     }
     do {
-        return try ImageIO.readFileBytes(atPath: path, limit: limit)
-    } catch ImageIOError.cannotRead(_, let reason) {
+        return try ImageFiles.readFileBytes(atPath: path, limit: limit)
+    } catch ImageFileError.cannotRead(_, let reason) {
         throw DatasetError.badFile(path: path, reason: "the file cannot be read (\(reason))")
     }
 }

@@ -2,7 +2,7 @@
 // 0x00000803 for images, 0x00000801 for labels, then one UInt32 per dimension), then unsigned bytes.
 // Sizes are checked against the file before anything large is allocated.
 import Foundation
-import ImageIO
+import ImageFiles
 import Tensors
 
 /// The element types an IDX header can name (the third byte of the magic number).

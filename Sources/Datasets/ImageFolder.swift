@@ -1,7 +1,7 @@
 // Folders of images with one sub-folder per class (the layout of most image-classification
 // downloads): PNG, JPEG and PPM/PGM files, mixed, resized to one size and one channel count.
 import Foundation
-import ImageIO
+import ImageFiles
 import Tensors
 
 /// The result of `loadImageFolder`: the images, and the files that were passed over.
@@ -34,7 +34,7 @@ public let imageFileExtensions: Set<String> = ["png", "jpg", "jpeg", "ppm", "pgm
 ///
 /// - Throws: `DatasetError.badFile` for a missing folder, a folder without class sub-folders or a
 ///   class folder without images (each named); `DatasetError.invalidParameter` for a bad size or
-///   channel count; the `ImageIOError` naming the file for an image that cannot be decoded.
+///   channel count; the `ImageFileError` naming the file for an image that cannot be decoded.
 public func loadImageFolder(_ path: String, width: Int, height: Int, channels: Int = 1,
                             name: String? = nil) throws -> ImageFolderContents {
     guard width > 0, height > 0, width * height <= 4096 * 4096 else {
@@ -60,7 +60,7 @@ public func loadImageFolder(_ path: String, width: Int, height: Int, channels: I
     /// The entries of a folder with their display names, sorted by display name (then by bytes).
     func list(_ folder: [UInt8], name: String) throws -> [(raw: [UInt8], name: String)] {
         let names: [[UInt8]]
-        do { names = try folderEntries(atRawPath: folder, name: name) } catch ImageIOError.cannotRead(_, let reason) {
+        do { names = try folderEntries(atRawPath: folder, name: name) } catch ImageFileError.cannotRead(_, let reason) {
             throw DatasetError.badFile(path: name, reason: "the folder cannot be listed (\(reason))")
         }
         return names.map { ($0, displayName(ofRawPath: $0)) }

@@ -2,7 +2,7 @@
 // of random size, rotation, position and hues, each shape brighter than its background, with
 // Gaussian noise. Every image comes from its own seed, so a folder is the same on every machine.
 import Foundation
-import ImageIO
+import ImageFiles
 import Tensors
 
 /// Seeded RGB images of four shape classes, in memory or written as a class-per-folder tree.

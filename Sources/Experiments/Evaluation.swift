@@ -90,7 +90,8 @@ public func trainingNotes(_ model: any Classifier) -> [String] {
     }
     // Each restart trains from the start at a third of the base rate before.
     var rates = [network.options.learningRate]
-    for _ in network.divergences { rates.append(rates.last! / 3) }
+    var rate = network.options.learningRate
+    for _ in network.divergences { rate /= 3; rates.append(rate) }
     notes.append("\(network.name): restarted \(network.divergences.count == 1 ? "once" : "\(network.divergences.count) times"): \(learningRateHistory(rates)); the saved model is the run at \(network.learningRateUsed.map { String(format: "%.3g", $0) } ?? "?")")
     return notes
 }

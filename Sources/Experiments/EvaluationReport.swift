@@ -4,7 +4,7 @@
 import Classifiers
 import Datasets
 import Foundation
-import ImageIO
+import ImageFiles
 import NeuralNetworks
 import Plots
 import Tensors

@@ -6,7 +6,8 @@ import Tensors
 
 /// `--seed`, `--quick`, `--out`, `--data`, `--threads`: shared by all experiments.
 public struct ExperimentOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Seed for every random step (splits, sampling, initialization, shuffling): a whole number ≥ 0.")
+    @Option(parsing: .unconditional, help: "Seed for every random step (splits, sampling, initialization, shuffling): a whole number ≥ 0.",
+            transform: seedArgument)
     public var seed: UInt64 = 0
 
     @Flag(help: "A small, fast version of the experiment (for tests and a first look).")
@@ -45,7 +46,7 @@ public func runExperiment(_ name: String, _ body: () throws -> Void) -> Never {
         try body()
         exit(0)
     } catch {
-        FileHandle.standardError.write("\(name): \(describe(error))\n".data(using: .utf8)!)
+        FileHandle.standardError.write(Data("\(name): \(describe(error))\n".utf8))
         exit(1)
     }
 }
@@ -92,11 +93,23 @@ extension ParsableCommand {
             var text = message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
             if let first = text.split(separator: "\n").first { text = String(first) }
             if text.hasPrefix("Error: ") { text.removeFirst(7) }
+            // "The value '-1' is invalid for '--seed <seed>': --seed must be ...": the option's own sentence.
+            if text.hasPrefix("The value '"), let own = text.range(of: "': --") {
+                text = String(text[text.index(own.lowerBound, offsetBy: 3)...])
+            }
             while text.hasSuffix(".") { text.removeLast() }
             if !text.isEmpty {  // empty for an ExitCode thrown after the command printed its own sentence
-                FileHandle.standardError.write("\(name): \(text) (see \(name) --help).\n".data(using: .utf8)!)
+                FileHandle.standardError.write(Data("\(name): \(text) (see \(name) --help).\n".utf8))
             }
             Foundation.exit(code.rawValue)
         }
     }
+}
+
+/// Parses a `--seed` value: a whole number in 0...2⁶⁴−1, or a sentence with that range.
+public func seedArgument(_ text: String) throws -> UInt64 {
+    guard let seed = UInt64(text) else {
+        throw SettingError("--seed must be a whole number in 0...\(UInt64.max), got \"\(text)\"")
+    }
+    return seed
 }

@@ -30,6 +30,23 @@ public struct BuildContext: Sendable {
         self.seed = seed
         self.checkpoint = checkpoint
     }
+
+    /// The image geometry, or an error saying that `model` needs images.
+    func requireImageShape(_ model: String) throws -> ImageShape {
+        guard let imageShape else {
+            throw ClassifierError.invalidData(model: model, reason: "needs images (channels × height × width), but the data are plain feature rows; use an image folder or IDX files")
+        }
+        return imageShape
+    }
+}
+
+/// The activation a network setting names (the setting's own check allows only these words).
+func activationSetting(_ s: ModelSettings) throws -> Activation {
+    let word = s.word("activation")
+    guard let activation = Activation(rawValue: word) else {
+        throw SettingError("--activation must be one of \(Activation.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(word)\"")
+    }
+    return activation
 }
 
 /// One model of the suite.
@@ -181,7 +198,7 @@ public enum ModelCatalog {
                        "kmeans-iter": .int(base.codebookIterations), "c": .real(base.c)],
             quickDefaults: ["patches": .int(10_000), "codebook-size": .int(64), "kmeans-iter": .int(10)],
             make: { s, ctx in
-                let shape = ctx.imageShape!
+                let shape = try ctx.requireImageShape(name)
                 return try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
                                             settings: bagOfWordsSettings(hard: hard, s), seed: ctx.seed, name: name)
             },
@@ -203,7 +220,7 @@ public enum ModelCatalog {
         defaults: networkDefaults.merging(["epochs": .int(30), "lr": .real(0.02), "hidden": .ints([100]), "activation": .word("relu")]) { $1 },
         quickDefaults: ["epochs": .int(5)],
         make: { s, ctx in
-            let hidden = s.ints("hidden"), activation = Activation(rawValue: s.word("activation"))!
+            let hidden = s.ints("hidden"), activation = try activationSetting(s)
             return NeuralNetworkClassifier(name: "mlp", architecture: .mlp(hidden: hidden, activation: activation),
                                            imageShape: ctx.imageShape.map { [$0.channels, $0.height, $0.width] },
                                            options: trainingOptions(s, ctx), inputNormalization: inputNormalization(ctx))
@@ -218,8 +235,8 @@ public enum ModelCatalog {
         defaults: networkDefaults.merging(["epochs": .int(30), "lr": .real(0.01), "activation": .word("relu"), "shift": .int(2)]) { $1 },
         quickDefaults: ["epochs": .int(2)],
         make: { s, ctx in
-            let shape = ctx.imageShape!
-            return NeuralNetworkClassifier(name: "lenet5", architecture: lenet5Architecture(Activation(rawValue: s.word("activation"))!),
+            let shape = try ctx.requireImageShape("lenet5")
+            return NeuralNetworkClassifier(name: "lenet5", architecture: lenet5Architecture(try activationSetting(s)),
                                            imageShape: [shape.channels, shape.height, shape.width], options: trainingOptions(s, ctx),
                                            inputNormalization: inputNormalization(ctx))
         },

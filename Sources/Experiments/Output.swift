@@ -1,6 +1,6 @@
 // Writing an experiment's pictures: every image goes out as binary PPM (P6) and as PNG beside it,
 // with the same stem, atomically.
-import ImageIO
+import ImageFiles
 
 /// Writes `<folder>/<stem>.ppm` and `<folder>/<stem>.png`.
 public func writeFigure(_ image: Image, to folder: String, stem: String) throws {

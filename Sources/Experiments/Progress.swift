@@ -31,7 +31,7 @@ public final class Progress {
 
     private func log(_ line: String) {
         guard !quiet else { return }
-        FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     /// Seconds since the experiment started.
@@ -92,7 +92,7 @@ public final class ProgressReporter: @unchecked Sendable {
             let left = rate > 0 ? Double(p.total - p.done) / rate : 0
             var line = "\r\u{1B}[2K\(label): \(p.stage) " + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             line += String(format: " %d/%d  %.1f/s  %.0f s left", p.done, p.total, rate, left) + (p.detail.map { "  " + $0 } ?? "")
-            FileHandle.standardError.write((line + (finished ? "\n" : "")).data(using: .utf8)!)
+            FileHandle.standardError.write(Data((line + (finished ? "\n" : "")).utf8))
             lastLine = Stopwatch()
         } else if lastLine.seconds >= 5 || (finished && lastLine.seconds >= 1) {
             emit("\(label): \(p.description)")
@@ -114,7 +114,7 @@ public final class ProgressReporter: @unchecked Sendable {
 
     private func emit(_ line: String) {
         let text = (terminal ? "\r\u{1B}[2K" : "") + line + "\n"
-        FileHandle.standardError.write(text.data(using: .utf8)!)
+        FileHandle.standardError.write(Data(text.utf8))
         lastLine = Stopwatch()
     }
 }

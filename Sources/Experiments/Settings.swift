@@ -82,9 +82,10 @@ public struct Hyperparameter: Sendable {
         case .choice:
             value = .word(text.lowercased())
         case .ints:
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !parts.isEmpty, !parts.contains(nil) else { throw bad(text) }
-            value = .ints(parts.map { $0! })
+            let pieces = text.split(separator: ",", omittingEmptySubsequences: false)
+            let parts = pieces.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parts.isEmpty, parts.count == pieces.count else { throw bad(text) }
+            value = .ints(parts)
         }
         try check(value)
         return value

@@ -165,8 +165,9 @@ struct TrainingCheckpoint {
             throw failure("records epoch \(epoch) of a \(meta["option.epochs"] ?? "?")-epoch run; the file is damaged, delete it to start afresh")
         }
         func stream(_ key: String) throws -> Xoshiro256 {
-            let parts = try field(key).split(separator: ",").map { UInt64($0, radix: 16) }
-            guard parts.allSatisfy({ $0 != nil }), let g = Xoshiro256(stateWords: parts.map { $0! }) else {
+            let pieces = try field(key).split(separator: ",")
+            let parts = pieces.compactMap { UInt64($0, radix: 16) }
+            guard parts.count == pieces.count, let g = Xoshiro256(stateWords: parts) else {
                 throw failure("has an unreadable random-stream state \(key); the file is damaged, delete it to start afresh")
             }
             return g
@@ -189,22 +190,22 @@ struct TrainingCheckpoint {
         var best: (loss: Double, epoch: Int, values: [[Float]])?
         if meta["best.epoch"] != nil {
             try file.checkHolds(named, prefix: "best.", fail: failure)
-            best = (try number("best.loss", Double.self), try number("best.epoch", Int.self), named.map { file.values("best." + $0.name) })
+            best = (try number("best.loss", Double.self), try number("best.epoch", Int.self), try named.map { try file.values("best." + $0.name) })
         }
         // Every tensor read must be the one written: a checksum catches damage inside the data.
         var names = named.map { "model." + $0.name }
         for (name, _) in trainable { names += optimizer.slotNames.map { "optimizer.\(name).\($0)" } }
         if best != nil { names += named.map { "best." + $0.name } }
-        let stored = names.map { file.values($0) }
+        let stored = try names.map { try file.values($0) }
         let sum = stored.withUnsafeBufferPointers { tensorChecksum($0) }
         guard String(sum, radix: 16) == meta["checksum"] else {
             throw failure("fails its checksum (its data were changed or damaged after it was written); delete it to start the training afresh")
         }
 
         // Everything checked: continue from it.
-        for (name, p) in named { file.copy("model." + name, to: p.value) }
+        for (name, p) in named { try file.copy("model." + name, to: p.value) }
         for (name, p) in trainable {
-            for (i, slot) in optimizer.slotNames.enumerated() { file.copy("optimizer.\(name).\(slot)", to: optimizer.slot(p, index: i)) }
+            for (i, slot) in optimizer.slotNames.enumerated() { try file.copy("optimizer.\(name).\(slot)", to: optimizer.slot(p, index: i)) }
         }
         optimizer.steps = steps
         for (layer, state) in layerStreams { layer.randomState = state }

@@ -130,7 +130,9 @@ open class Layer {
         }
         let held = heldGradient.reserve(max(dy.count, 1))
         dy.data.withUnsafeBufferPointer { held.update(from: $0.baseAddress!, count: dy.count) }
-        let dx = backward(held, inputGradient: true)!
+        guard let dx = backward(held, inputGradient: true) else {
+            throw NeuralNetworkError.invalidData(reason: "\(label): the backward pass gave no input gradient")
+        }
         return Tensor(shape: [batch] + inputShape, data: Array(UnsafeBufferPointer(start: dx, count: batch * inputCount)))
     }
 

@@ -149,7 +149,8 @@ public struct NeuralNetworkClassifier: Classifier {
         var resume = options.checkpoint?.resume ?? false
         while true {
             var o = options
-            o.learningRate = rates.last!
+            let rate = rates.last ?? options.learningRate
+            o.learningRate = rate
             o.checkpoint?.resume = resume
             var trainer = Trainer(options: o)
             trainer.checkpointNotes = RestartHistory.notes(rates: rates, reports: reports)
@@ -161,7 +162,7 @@ public struct NeuralNetworkClassifier: Classifier {
             } catch let NeuralNetworkError.diverged(report) {
                 reports.append(report)
                 divergences = reports
-                let next: Float? = rates.count <= options.divergenceRestarts ? rates.last! / 3 : nil
+                let next: Float? = rates.count <= options.divergenceRestarts ? rate / 3 : nil
                 progress?(.diverged(report, restartLearningRate: next))
                 guard let next else {
                     var final = report
@@ -205,8 +206,8 @@ enum RestartHistory {
         guard let settings = options.checkpoint, settings.resume, let meta = TrainingCheckpoint.metadata(at: settings.path),
               let rateText = meta[ratesKey] else { return start }
         let rates = rateText.split(separator: ",").compactMap { Float(String($0)) }
-        var chain = [options.learningRate]
-        while chain.count < rates.count { chain.append(chain.last! / 3) }
+        var chain = [options.learningRate], rate = options.learningRate
+        while chain.count < rates.count { rate /= 3; chain.append(rate) }
         // A checkpoint of another base rate: the trainer names the difference when it reads it.
         guard rates == chain else { return start }
         guard rates.count - 1 <= options.divergenceRestarts else {

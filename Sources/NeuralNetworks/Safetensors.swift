@@ -24,7 +24,7 @@ extension Sequential {
         if let extra = file.shapes.keys.sorted().first(where: { key in !namedParameters.contains { $0.name == key } }) {
             throw NeuralNetworkError.weightsFile(path: path, reason: "holds tensor \(extra), which this model does not have; it was saved from a different architecture")
         }
-        for (name, p) in namedParameters { file.copy(name, to: p.value) }
+        for (name, p) in namedParameters { try file.copy(name, to: p.value) }
     }
 }
 
@@ -66,6 +66,7 @@ struct SafetensorsContents {
     let shapes: [String: [Int]]
     private let begins: [String: Int]
     private let data: Data
+    private let fail: (String) -> NeuralNetworkError
 
     /// Throws `fail(reason)` unless the file holds every tensor of `named` (under `prefix` + its
     /// name) with the same shape.
@@ -80,9 +81,10 @@ struct SafetensorsContents {
         }
     }
 
-    /// Copies tensor `name` (which must exist) to `destination`.
-    func copy(_ name: String, to destination: UnsafeMutablePointer<Float>) {
-        let begin = begins[name]!, count = shapes[name]!.reduce(1, *)
+    /// Copies tensor `name` to `destination`; throws when the file has no such tensor.
+    func copy(_ name: String, to destination: UnsafeMutablePointer<Float>) throws {
+        guard let begin = begins[name], let shape = shapes[name] else { throw missing(name) }
+        let count = shape.reduce(1, *)
         data.withUnsafeBytes { raw in
             for i in 0..<count {
                 destination[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: begin + 4 * i, as: UInt32.self)))
@@ -90,24 +92,31 @@ struct SafetensorsContents {
         }
     }
 
-    /// The values of tensor `name` (which must exist).
-    func values(_ name: String) -> [Float] {
-        var out = [Float](repeating: 0, count: shapes[name]!.reduce(1, *))
-        out.withUnsafeMutableBufferPointer { copy(name, to: $0.baseAddress!) }
+    /// The values of tensor `name`; throws when the file has no such tensor.
+    func values(_ name: String) throws -> [Float] {
+        guard let shape = shapes[name] else { throw missing(name) }
+        var out = [Float](repeating: 0, count: shape.reduce(1, *))
+        try out.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { try copy(name, to: base) }
+        }
         return out
     }
 
-    init(metadata: [String: String], shapes: [String: [Int]], begins: [String: Int], data: Data) {
+    private func missing(_ name: String) -> NeuralNetworkError { fail("has no tensor \(name)") }
+
+    init(metadata: [String: String], shapes: [String: [Int]], begins: [String: Int], data: Data,
+         fail: @escaping (String) -> NeuralNetworkError) {
         self.metadata = metadata
         self.shapes = shapes
         self.begins = begins
         self.data = data
+        self.fail = fail
     }
 }
 
 /// Reads the safetensors file at `path`; any problem throws `fail(reason)`, with a reason naming the
 /// first problem (truncation, a bad header, a tensor whose size does not match its offsets).
-func readSafetensors(_ path: String, fail: (String) -> NeuralNetworkError) throws -> SafetensorsContents {
+func readSafetensors(_ path: String, fail: @escaping (String) -> NeuralNetworkError) throws -> SafetensorsContents {
     guard let handle = FileHandle(forReadingAtPath: path) else { throw fail("cannot be opened (does it exist?)") }
     defer { try? handle.close() }
     let fileLength = UInt64((try? handle.seekToEnd()) ?? 0)
@@ -157,7 +166,7 @@ func readSafetensors(_ path: String, fail: (String) -> NeuralNetworkError) throw
     }
     let data = handle.readData(ofLength: Int(dataLength))
     guard data.count == Int(dataLength) else { throw fail("could not be read completely (\(data.count) of \(dataLength) data bytes)") }
-    return SafetensorsContents(metadata: metadata, shapes: shapes, begins: begins, data: data)
+    return SafetensorsContents(metadata: metadata, shapes: shapes, begins: begins, data: data, fail: fail)
 }
 
 private func jsonString(_ s: String) -> String {

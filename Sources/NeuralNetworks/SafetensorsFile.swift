@@ -25,7 +25,7 @@ public func readSafetensorsFile(_ path: String, maxBytes: Int = 4 << 30) throws 
     try checkRegularFile(path, maxBytes: maxBytes, fail: fail)
     let file = try readSafetensors(path, fail: fail)
     var tensors: [String: Tensor] = [:]
-    for (name, shape) in file.shapes { tensors[name] = Tensor(shape: shape, data: file.values(name)) }
+    for (name, shape) in file.shapes { tensors[name] = Tensor(shape: shape, data: try file.values(name)) }
     return (file.metadata, tensors)
 }
 

@@ -81,7 +81,9 @@ public final class Sequential {
         var g: UnsafePointer<Float>? = dy
         let stop = inputGradient ? 0 : firstLearning
         for i in stride(from: layers.count - 1, through: stop, by: -1) {
-            g = layers[i].backward(g!, inputGradient: inputGradient || i > firstLearning)
+            // Every layer above `stop` is asked for its input gradient, so `g` is set until the last step.
+            guard let above = g else { break }
+            g = layers[i].backward(above, inputGradient: inputGradient || i > firstLearning)
         }
         return inputGradient ? g : nil
     }

@@ -192,13 +192,15 @@ final class TrainingRun {
         let epoch = metrics.epoch
         var stop = false
         if let vLoss = metrics.validationLoss {
-            if best == nil || vLoss < best!.loss {
+            if let kept = best, !(vLoss < kept.loss) {   // (a NaN loss never becomes the best)
+                if epoch - kept.epoch >= patience {
+                    restoreBest()
+                    curve.stoppedEarly = epoch < options.epochs
+                    progress?(.stoppedEarly(epoch: epoch, bestEpoch: kept.epoch))
+                    stop = true
+                }
+            } else {
                 best = (vLoss, epoch, parameters.map(\.values))
-            } else if epoch - best!.epoch >= patience {
-                restoreBest()
-                curve.stoppedEarly = epoch < options.epochs
-                progress?(.stoppedEarly(epoch: epoch, bestEpoch: best!.epoch))
-                stop = true
             }
         }
         if epoch == options.epochs, let b = best, curve.bestEpoch != b.epoch {

@@ -1,6 +1,6 @@
 // An RGB drawing surface for the suite's figures: filled rectangles, discs, lines, text, pasted
 // images. Deterministic integer drawing only, so the same inputs give byte-identical images.
-import ImageIO
+import ImageFiles
 
 /// An 8-bit RGB color.
 public struct RGB: Equatable, Sendable {

@@ -1,6 +1,6 @@
 // Decision-boundary pictures for 2-D problems: the plane shaded by the predicted class
 // probabilities, the class boundary traced, the training points drawn on top in class colors.
-import ImageIO
+import ImageFiles
 import Tensors
 
 /// What a decision-boundary picture shows and at which resolution.

@@ -1,7 +1,7 @@
 // A gallery of classified images, for the mistakes of a model: each image scaled up to a readable
 // size with short caption lines under it ("true: shirt", "pred: t-shirt 0.97"), in a grid under a
 // title. The plot font has capitals only, so captions are drawn in capitals.
-import ImageIO
+import ImageFiles
 
 /// Lays `items` out in a grid of `columns` cells under `title`.
 ///

@@ -1,6 +1,6 @@
 // Confusion-matrix heat maps: rows are the true classes, columns the predicted ones; each cell is
 // shaded by its share of the row and shows the count.
-import ImageIO
+import ImageFiles
 
 /// Renders `counts[true][predicted]` as a heat map with class names on both axes.
 public func confusionHeatMap(_ counts: [[Int]], classNames: [String], title: String = "", cell: Int = 36) -> Image {

@@ -1,5 +1,5 @@
 // Line charts for learning curves and accuracy-versus-cost plots.
-import ImageIO
+import ImageFiles
 
 /// One named line of (x, y) points.
 public struct Series: Sendable {

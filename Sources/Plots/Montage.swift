@@ -1,6 +1,6 @@
 // Montages: a labelled grid of pictures (data sets × models), and unlabelled tile grids for
 // learned weights (visual words, first-layer filters, MLP templates).
-import ImageIO
+import ImageFiles
 
 /// Lays `cells[row][column]` out in a grid with `rowLabels` on the left and `columnLabels` on top.
 /// Cells may differ in size; each grid slot is as large as the largest cell.

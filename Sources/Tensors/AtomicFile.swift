@@ -31,6 +31,7 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
             ? "a file of that name is in the way" : String(cString: strerror(errno))
         throw FileOutputError.cannotCreateFolder(path: folder, reason: reason)
     }
+    removeStaleTemporaryFiles(in: folder, of: url.lastPathComponent)
     let tmp = folder + "/.\(url.lastPathComponent).\(getpid()).tmp"
     let slot = tk_tmp_register(tmp)
     defer { tk_tmp_unregister(slot) }
@@ -53,6 +54,18 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
         let why = String(cString: strerror(errno))
         unlink(tmp)
         throw FileOutputError.cannotWrite(path: path, reason: why)
+    }
+}
+
+/// Removes `.<name>.<pid>.tmp` files in `folder` left by runs that were killed (SIGKILL, a power
+/// cut) while they wrote `name`: those whose process no longer exists.
+func removeStaleTemporaryFiles(in folder: String, of name: String) {
+    let prefix = "." + name + ".", suffix = ".tmp"
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+    for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(suffix) && entry.count > prefix.count + suffix.count {
+        let digits = entry.dropFirst(prefix.count).dropLast(suffix.count)
+        guard let pid = Int32(digits), pid > 0, pid != getpid() else { continue }
+        if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder + "/" + entry) }
     }
 }
 

@@ -60,6 +60,6 @@ public enum Parallel {
                 (base + c).pointee = body(lo..<min(lo + grain, range.upperBound))
             }
         }
-        return results.map { $0! }
+        return results.compactMap { $0 }   // every chunk wrote its slot
     }
 }

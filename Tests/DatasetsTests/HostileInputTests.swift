@@ -3,7 +3,7 @@
 // folder names. Each must fail at once with a sentence, or load, never hang or exhaust memory.
 import Datasets
 import Foundation
-import ImageIO
+import ImageFiles
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,7 @@
 // Image folders: classes from sub-folders, mixed formats resized to one shape, skipped files, errors.
 import Datasets
 import Foundation
-import ImageIO
+import ImageFiles
 import XCTest
 
 final class ImageFolderTests: XCTestCase {

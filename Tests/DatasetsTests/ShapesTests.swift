@@ -2,7 +2,7 @@
 // PNG and JPEG and loads back as a class-per-folder data set, and bad arguments say what is wrong.
 import Datasets
 import Foundation
-import ImageIO
+import ImageFiles
 import Tensors
 import XCTest
 

@@ -102,6 +102,74 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(digitsOnFile.err.contains("is a file") && !digitsOnFile.err.contains("[digits 1/1"), digitsOnFile.err)
     }
 
+    /// Numbers on the command line: a negative seed or epoch count is refused with the option's
+    /// range, a test part too small to hold one image names the smallest that does, and no
+    /// message carries a Foundation error code.
+    func testNumbersOutOfRangeNameTheRange() throws {
+        let data = tmp.appendingPathComponent("images")
+        try makeFolder(data, count: 6)
+        let out = tmp.appendingPathComponent("m").path
+        let train = ["train", "--model", "logreg", "--data", data.path, "--out", out, "--size", "8"]
+        var messages: [String] = []
+        for (name, arguments, expected) in [
+            ("cvd", train + ["--seed", "-1"], "--seed must be a whole number in 0...18446744073709551615, got \"-1\""),
+            ("digits", ["--quick", "--models", "logreg", "--seed", "-1", "--out", out], "--seed must be a whole number in 0..."),
+            ("cvd", ["train", "--model", "mlp", "--data", data.path, "--out", out, "--epochs", "-3"], "--epochs must be a whole number in 1...100000, got \"-3\""),
+            ("cvd", train + ["--test-fraction", "1e-300"], "leaves no sample to test on; choose at least 0.0417"),
+        ] {
+            let r = try run(name, arguments)
+            XCTAssertNotEqual(r.status, 0, r.err)
+            XCTAssertTrue(r.err.contains(expected), r.err)
+            XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+            messages.append(r.err)
+        }
+        // The lower edge of the seed's range is accepted.
+        XCTAssertEqual(try run("cvd", train + ["--seed", "0"]).status, 0)
+        // An unreadable data folder and an output below a file: the system's reason, no Foundation code.
+        let blocked = tmp.appendingPathComponent("afile")
+        try Data("x".utf8).write(to: blocked)
+        messages.append(try run("cvd", train.map { $0 == out ? blocked.appendingPathComponent("m").path : $0 }).err)
+        messages.append(try run("cvd", ["classify", "--model", out, blocked.path]).err)
+        for m in messages { XCTAssertFalse(m.contains("NSCocoaErrorDomain") || m.contains("error 5"), m) }
+    }
+
+    /// A disk that fills up while the tables are written (simulated with a file-size limit, the
+    /// signal it raises ignored, so every write past the limit fails as on a full disk): the run
+    /// fails with a sentence and the folder keeps the previous run's tables, byte for byte.
+    func testAFullDiskLeavesThePreviousTables() throws {
+        let out = tmp.appendingPathComponent("out")
+        let digits = ExperimentRunTests.productsFolder.appendingPathComponent("digits").path
+        XCTAssertEqual(try run("digits", ["--quick", "--models", "logreg", "--out", out.path]).status, 0)
+        func snapshot() throws -> [String: Data] {
+            var files: [String: Data] = [:]
+            let walker = FileManager.default.enumerator(atPath: out.path)
+            while let name = walker?.nextObject() as? String {
+                var isFolder: ObjCBool = false
+                let path = out.appendingPathComponent(name).path
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+                    files[name] = try Data(contentsOf: URL(fileURLWithPath: path))
+                }
+            }
+            return files
+        }
+        let before = try snapshot()
+        XCTAssertFalse(before.isEmpty)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 4 blocks: the small tables fit, the first picture does not.
+        shell.arguments = ["-c", "ulimit -f 4 && trap '' XFSZ && exec \"$0\" --quick --models logreg --seed 1 --out \"$1\"", digits, out.path]
+        let err = Pipe()
+        shell.standardError = err
+        shell.standardOutput = FileHandle.nullDevice
+        try shell.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        XCTAssertNotEqual(shell.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("File too large"), text)
+        XCTAssertEqual(try snapshot(), before)
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: tmp.path).contains { $0.contains(".staging-") })
+    }
+
     /// Two runs into one output folder: the second is refused with a sentence while the first
     /// writes, and the first's tables are whole.
     func testASecondRunIntoTheSameFolderIsRefused() throws {

@@ -1,5 +1,5 @@
 import XCTest
-import ImageIO
+import ImageFiles
 import Plots
 
 final class MistakesGalleryTests: XCTestCase {

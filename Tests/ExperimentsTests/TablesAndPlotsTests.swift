@@ -3,7 +3,7 @@
 import Datasets
 import Experiments
 import Foundation
-import ImageIO
+import ImageFiles
 import Plots
 import Tensors
 import XCTest

@@ -4,7 +4,7 @@
 // ending the process. Seeds whose outcome is known are checked against it.
 import Datasets
 import Foundation
-import ImageIO
+import ImageFiles
 import NeuralNetworks
 import XCTest
 
@@ -94,7 +94,7 @@ final class FuzzRegressionTests: XCTestCase {
                 do {
                     try decode(bytes, path)
                     outcome = .decoded
-                } catch let error as ImageIOError {
+                } catch let error as ImageFileError {
                     outcome = .threw(error.description)
                 } catch let error as DatasetError {
                     // A bad option (the CSV target's option byte) names the option, not the file.

@@ -182,7 +182,7 @@ func formatValue(_ v: Double) -> String {
 }
 
 func log(_ message: String) {
-    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+    FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
 BenchClassical.main()

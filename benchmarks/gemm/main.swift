@@ -17,11 +17,11 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         var rows: [(String, Double, String)] = []
-        FileHandle.standardError.write("BLAS: \(BLAS.description); threads: \(Parallel.threadCount)\n".data(using: .utf8)!)
+        FileHandle.standardError.write(Data("BLAS: \(BLAS.description); threads: \(Parallel.threadCount)\n".utf8))
         let sizes = quick ? [256, 512] : [512, 1024, 2048]
         for n in sizes {
             let g = sgemmGflops(n: n, repeats: quick ? 2 : 5)
-            FileHandle.standardError.write(String(format: "sgemm %d³: %.1f GFLOP/s\n", n, g).data(using: .utf8)!)
+            FileHandle.standardError.write(Data(String(format: "sgemm %d³: %.1f GFLOP/s\n", n, g).utf8))
             rows.append(("sgemm_\(n)", g, "gflops"))
         }
         let csv = "benchmark,value,unit\n" + rows.map { String(format: "%@,%.2f,%@", $0.0, $0.1, $0.2) }.joined(separator: "\n") + "\n"

@@ -219,7 +219,7 @@ struct BenchNeural: ParsableCommand {
     }
 
     func format(_ v: Double) -> String { v >= 100 ? String(format: "%.0f", v) : String(format: "%.4f", v) }
-    func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
+    func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 }
 
 /// The 1-minute load average, as `uptime` shows it.

@@ -13,7 +13,7 @@ import Classifiers
 import Datasets
 import Experiments
 import Foundation
-import ImageIO
+import ImageFiles
 import Plots
 import Tensors
 
@@ -79,7 +79,7 @@ struct BagOfWordsExperiment: ParsableCommand {
             let train = try stratifiedSubset(data.train, count: q ? quick.train : trainSubset, seed: seed)
             let test = try stratifiedSubset(data.test, count: q ? quick.test : testSubset, seed: seed &+ 1)
             let sizes = q ? quick.sizes : codebookSizes
-            let base = q ? quick.sizes.last! : baseCodebookSize
+            let base = q ? (quick.sizes.last ?? baseCodebookSize) : baseCodebookSize
             var runs: [Run] = []
             for encoding in VisualWordEncoding.allCases {
                 for k in sizes { runs.append(Run(sweep: "codebook", encoding: encoding, codebookSize: k, patchSize: 6, pooling: tablePooling)) }

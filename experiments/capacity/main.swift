@@ -12,7 +12,7 @@ import Classifiers
 import Datasets
 import Experiments
 import Foundation
-import ImageIO
+import ImageFiles
 import NeuralNetworks
 import Plots
 import Tensors
@@ -78,7 +78,9 @@ struct CapacityExperiment: ParsableCommand {
                         let model = NeuralNetworkClassifier.mlp(hidden: Array(repeating: width, count: depth), activation: activation,
                                                                 options: options, name: "mlp-\(name)-\(depth)x\(width)")
                         let e = try evaluate(model, on: train, test)
-                        let network = (e.model as! NeuralNetworkClassifier).model!
+                        guard let network = (e.model as? NeuralNetworkClassifier)?.model else {
+                            throw SettingError("the capacity sweep trained \(e.model.name), which is not a network")
+                        }
                         table.append([.int(depth), .int(width), .text(name), .int(e.parameters), .int(network.summary().totalMultiplyAdds),
                                       .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .seconds(e.fitSeconds)])
                         points[key, default: []].append((Double(e.parameters), e.testAccuracy))
@@ -103,7 +105,9 @@ struct CapacityExperiment: ParsableCommand {
                 let lenet = try entry.build(try entry.settings(given: ["epochs": .int(q ? quickScale.lenetEpochs : lenetEpochs)]),
                                             BuildContext(imageShape: shape, seed: seed))
                 let e = try evaluate(lenet, on: train, test)
-                let conv = (e.model as! NeuralNetworkClassifier).model!.layers.compactMap { $0 as? Conv2D }.first!
+                guard let conv = (e.model as? NeuralNetworkClassifier)?.model?.layers.compactMap({ $0 as? Conv2D }).first else {
+                    throw SettingError("the lenet5 entry of the model catalogue built a model without a convolution")
+                }
                 let w = conv.weight.values
                 let per = conv.weight.count / conv.outChannels
                 let tiles = (0..<conv.outChannels).map { Array(w[$0 * per..<($0 + 1) * per]) }

@@ -11,7 +11,7 @@ import Datasets
 import Experiments
 import BagOfWords
 import Foundation
-import ImageIO
+import ImageFiles
 import NeuralNetworks
 import Plots
 import Tensors

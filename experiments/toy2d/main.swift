@@ -10,7 +10,7 @@ import Classifiers
 import Datasets
 import Experiments
 import Foundation
-import ImageIO
+import ImageFiles
 import NeuralNetworks
 import Plots
 import Tensors

@@ -6,7 +6,7 @@ import Classifiers
 import Datasets
 import Experiments
 import Foundation
-import ImageIO
+import ImageFiles
 import NeuralNetworks
 import Tensors
 
@@ -20,12 +20,12 @@ struct CVD: ParsableCommand {
 /// Runs a command body: errors become one sentence on standard error and exit status 1.
 func guarded(_ body: () throws -> Void) throws {
     do { try body() } catch let e as ExitCode { throw e } catch let e as ValidationError { throw e } catch {
-        FileHandle.standardError.write("cvd: \(describe(error))\n".data(using: .utf8)!)
+        FileHandle.standardError.write(Data("cvd: \(describe(error))\n".utf8))
         throw ExitCode(1)
     }
 }
 
-func note(_ line: String) { FileHandle.standardError.write((line + "\n").data(using: .utf8)!) }
+func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
 // MARK: - train
 
@@ -62,7 +62,8 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Share of the images held out to measure accuracy (default 0.2, or 0 with --test).")
     var testFraction: Double?
 
-    @Option(parsing: .unconditional, help: "Seed of the split, the initialization and the shuffling (a whole number ≥ 0).")
+    @Option(parsing: .unconditional, help: "Seed of the split, the initialization and the shuffling (a whole number ≥ 0).",
+            transform: seedArgument)
     var seed: UInt64 = 0
 
     @OptionGroup(title: "Model settings (see `cvd models`)")
@@ -311,7 +312,8 @@ struct Shapes: ParsableCommand {
     @Option(parsing: .unconditional, help: "Side of the square images, in pixels.")
     var side: Int = 64
 
-    @Option(parsing: .unconditional, help: "Seed of the drawing, a whole number ≥ 0 (the test part uses seed + 1,000,000).")
+    @Option(parsing: .unconditional, help: "Seed of the drawing, a whole number ≥ 0 (the test part uses seed + 1,000,000).",
+            transform: seedArgument)
     var seed: UInt64 = 0
 
     func validate() throws {
@@ -360,7 +362,8 @@ struct Run: ParsableCommand {
     @Option(parsing: .unconditional, help: "The results folder.")
     var results: String = "results"
 
-    @Option(parsing: .unconditional, help: "Seed passed to every experiment, a whole number ≥ 0 (default: each experiment's own, 0).")
+    @Option(parsing: .unconditional, help: "Seed passed to every experiment, a whole number ≥ 0 (default: each experiment's own, 0).",
+            transform: seedArgument)
     var seed: UInt64?
 
     @Flag(help: "Run the small versions.")

@@ -1,4 +1,4 @@
-// C shim between the ImageIO module and libpng / libjpeg: decodes from and encodes to memory
+// C shim between the ImageFiles module and libpng / libjpeg: decodes from and encodes to memory
 // buffers, turning every codec error (libpng's longjmp, libjpeg's error_exit) into a status code
 // and a message, so a bad file becomes a Swift error instead of ending the process.
 #ifndef CVD_IMAGE_CODECS_H

@@ -1,7 +1,7 @@
 // Fuzz target: arbitrary bytes through the JPEG decoder. Each input must decode or throw an
-// ImageIOError; a decoded image must be gray or RGB with consistent sizes and re-encode cleanly.
+// ImageFileError; a decoded image must be gray or RGB with consistent sizes and re-encode cleanly.
 import FuzzSupport
-import ImageIO
+import ImageFiles
 
 /// A small JPEG can declare up to 65,500 × 65,500 pixels, and nothing in the format bounds the
 /// pixels per compressed byte (arithmetic coding, progressive end-of-band runs), so a header within

@@ -1,9 +1,9 @@
 // Fuzz target: arbitrary bytes through the PNG decoder. Each input must decode or throw an
-// ImageIOError; a decoded image must have consistent sizes and survive an encode/decode round trip.
+// ImageFileError; a decoded image must have consistent sizes and survive an encode/decode round trip.
 // libpng is not instrumented and rejects a chunk whose CRC is wrong, so each input is decoded a
 // second time with every chunk's CRC recomputed: mutated chunk contents then reach libpng's parsers.
 import FuzzSupport
-import ImageIO
+import ImageFiles
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPNG(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,7 +1,7 @@
 // Fuzz target: arbitrary bytes through the PPM/PGM decoder. Each input must decode or throw an
-// ImageIOError; a decoded image must have consistent sizes and survive a binary encode/decode.
+// ImageFileError; a decoded image must have consistent sizes and survive a binary encode/decode.
 import FuzzSupport
-import ImageIO
+import ImageFiles
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPNM(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,6 +1,6 @@
 // What the image fuzz targets share: the input as an array, and the promises every decoder makes
 // about an image it returns.
-import ImageIO
+import ImageFiles
 
 /// The bytes libFuzzer hands to `LLVMFuzzerTestOneInput`, as an array.
 public func fuzzInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> [UInt8] {

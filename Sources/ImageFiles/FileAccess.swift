@@ -54,7 +54,7 @@ private func fileKind(mode: mode_t, size: Int) -> FileKind {
     }
 }
 
-/// The sentence `ImageIOError.cannotRead` gives for what is at a path that is not a regular file.
+/// The sentence `ImageFileError.cannotRead` gives for what is at a path that is not a regular file.
 func cannotReadReason(_ kind: FileKind) -> String? {
     switch kind {
     case .regular: return nil
@@ -109,10 +109,10 @@ public func displayName(ofRawPath bytes: [UInt8]) -> String {
 /// instead of blocking), and opened non-blocking and checked again, in case it was swapped.
 ///
 /// - Parameter name: the path as messages show it.
-/// - Throws: `ImageIOError.cannotRead` naming `name`, with the system's reason or what the path is.
+/// - Throws: `ImageFileError.cannotRead` naming `name`, with the system's reason or what the path is.
 public func readFileBytes(atRawPath path: [UInt8], name: String, limit: Int = Int.max) throws -> [UInt8] {
     if let reason = cannotReadReason(fileKind(atRawPath: path)) {
-        throw ImageIOError.cannotRead(path: name, reason: reason)
+        throw ImageFileError.cannotRead(path: name, reason: reason)
     }
     let descriptor = (path + [0]).withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
@@ -120,16 +120,16 @@ public func readFileBytes(atRawPath path: [UInt8], name: String, limit: Int = In
         }
     }
     guard descriptor >= 0 else {
-        throw ImageIOError.cannotRead(path: name, reason: systemErrorText(errno))
+        throw ImageFileError.cannotRead(path: name, reason: systemErrorText(errno))
     }
     defer { close(descriptor) }
     var info = stat()
     guard fstat(descriptor, &info) == 0 else {
-        throw ImageIOError.cannotRead(path: name, reason: systemErrorText(errno))
+        throw ImageFileError.cannotRead(path: name, reason: systemErrorText(errno))
     }
     let kind = fileKind(mode: info.st_mode, size: Int(info.st_size))
     if let reason = cannotReadReason(kind) {
-        throw ImageIOError.cannotRead(path: name, reason: reason)
+        throw ImageFileError.cannotRead(path: name, reason: reason)
     }
     // The size is a hint only: the loop reads until end of file (or `limit`), so a file that
     // changes while being read is still read consistently up to where it ends.
@@ -141,7 +141,7 @@ public func readFileBytes(atRawPath path: [UInt8], name: String, limit: Int = In
         let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, wanted) }
         if count < 0 {
             if errno == EINTR || errno == EAGAIN { continue }
-            throw ImageIOError.cannotRead(path: name, reason: systemErrorText(errno))
+            throw ImageFileError.cannotRead(path: name, reason: systemErrorText(errno))
         }
         if count == 0 { break }
         bytes.append(contentsOf: chunk[0..<count])
@@ -152,7 +152,7 @@ public func readFileBytes(atRawPath path: [UInt8], name: String, limit: Int = In
 /// The content of the regular file at `path`, at most `limit` bytes (see `readFileBytes(atRawPath:name:limit:)`).
 /// Shared with the data loaders.
 ///
-/// - Throws: `ImageIOError.cannotRead` with the system's reason, or what the path is when it is
+/// - Throws: `ImageFileError.cannotRead` with the system's reason, or what the path is when it is
 ///   not a regular file.
 public func readFileBytes(atPath path: String, limit: Int = Int.max) throws -> [UInt8] {
     try readFileBytes(atRawPath: Array(path.utf8), name: path, limit: limit)
@@ -161,19 +161,19 @@ public func readFileBytes(atPath path: String, limit: Int = Int.max) throws -> [
 /// The names in the folder at `path` (raw bytes), as raw bytes, without "." and "..", in the
 /// order the system lists them.
 ///
-/// - Throws: `ImageIOError.cannotRead` naming `name` with the system's reason.
+/// - Throws: `ImageFileError.cannotRead` naming `name` with the system's reason.
 public func folderEntries(atRawPath path: [UInt8], name: String) throws -> [[UInt8]] {
-    guard !path.contains(0) else { throw ImageIOError.cannotRead(path: name, reason: systemErrorText(ENOENT)) }
+    guard !path.contains(0) else { throw ImageFileError.cannotRead(path: name, reason: systemErrorText(ENOENT)) }
     let folder = (path + [0]).withUnsafeBufferPointer { buffer in
         buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { opendir($0) }
     }
-    guard let folder else { throw ImageIOError.cannotRead(path: name, reason: systemErrorText(errno)) }
+    guard let folder else { throw ImageFileError.cannotRead(path: name, reason: systemErrorText(errno)) }
     defer { closedir(folder) }
     var names: [[UInt8]] = []
     while true {
         errno = 0
         guard let entry = readdir(folder) else {
-            if errno != 0 { throw ImageIOError.cannotRead(path: name, reason: systemErrorText(errno)) }
+            if errno != 0 { throw ImageFileError.cannotRead(path: name, reason: systemErrorText(errno)) }
             break
         }
         let bytes = withUnsafePointer(to: &entry.pointee.d_name) { pointer in

@@ -10,7 +10,7 @@ import CImageCodecs
 /// 90° clockwise, with width and height swapped; all eight orientations are handled (see
 /// `Image.oriented(exif:)`). A missing, malformed or out-of-range orientation leaves the pixels
 /// as stored. Truncated files and damaged compressed data throw (libjpeg by itself would only
-/// warn and fill the missing part with gray); CMYK/YCCK files throw `ImageIOError.unsupported`.
+/// warn and fill the missing part with gray); CMYK/YCCK files throw `ImageFileError.unsupported`.
 /// - Parameter name: the file name used in error messages.
 public func decodeJPEG(_ bytes: [UInt8], name: String = "<memory>") throws -> Image {
     let stored = try decodeThroughShim(bytes, name: name, format: "JPEG", library: "libjpeg", decoder: cic_jpeg_decode)
@@ -22,7 +22,7 @@ public func decodeJPEG(_ bytes: [UInt8], name: String = "<memory>") throws -> Im
 /// JPEG has no alpha: gray+alpha becomes gray and RGBA becomes RGB, composited over black
 /// (see `Image.converted(toChannels:)`).
 ///
-/// - Throws: `ImageIOError.cannotEncode` for an empty image or a side longer than 65,500 pixels.
+/// - Throws: `ImageFileError.cannotEncode` for an empty image or a side longer than 65,500 pixels.
 public func encodeJPEG(_ image: Image, quality: Int) throws -> [UInt8] {
     try encodeJPEG(image, quality: quality, name: "<memory>")
 }

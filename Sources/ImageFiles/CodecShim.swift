@@ -1,5 +1,5 @@
 // Calls into the C shim of libpng/libjpeg and turns its status codes and messages into
-// `ImageIOError`s; the one place that knows the shim's calling conventions.
+// `ImageFileError`s; the one place that knows the shim's calling conventions.
 import CImageCodecs
 
 /// The signature shared by `cic_png_decode` and `cic_jpeg_decode`.
@@ -15,7 +15,7 @@ private let messageCapacity = 512
 
 /// Maps a shim status to the error that names `name`; `library` prefixes the codec's own message.
 private func shimError(status: Int32, message: String, name: String, format: String, library: String,
-                       image: cic_image, limit: Int) -> ImageIOError {
+                       image: cic_image, limit: Int) -> ImageFileError {
     let detail = message.isEmpty ? library : "\(library): \(message)"
     switch Int(status) {
     case CIC_ERR_TRUNCATED: return .truncated(name: name, format: format, detail: detail)
@@ -59,11 +59,11 @@ func decodeThroughShim(_ bytes: [UInt8], name: String, format: String, library: 
 func encodeThroughShim(_ image: Image, name: String, format: String, library: String,
                        encoder: ShimEncoder) throws -> [UInt8] {
     guard image.width > 0, image.height > 0 else {
-        throw ImageIOError.cannotEncode(name: name, format: format,
+        throw ImageFileError.cannotEncode(name: name, format: format,
                                         detail: "it has no pixels: \(image.width) × \(image.height)")
     }
     guard image.width <= Int(UInt32.max), image.height <= Int(UInt32.max) else {
-        throw ImageIOError.cannotEncode(name: name, format: format,
+        throw ImageFileError.cannotEncode(name: name, format: format,
                                         detail: "\(image.width) × \(image.height) pixels is too large")
     }
     var output: UnsafeMutablePointer<UInt8>? = nil

@@ -1,5 +1,5 @@
 // Channel conversion, resizing and the planar-float bridge, checked against hand-computed values.
-import ImageIO
+import ImageFiles
 import XCTest
 
 final class ImageTransformTests: XCTestCase {

@@ -1,7 +1,7 @@
-// Helpers shared by the ImageIO tests: fixture paths, temporary folders, error capture, CRC-32 for
+// Helpers shared by the ImageFiles tests: fixture paths, temporary folders, error capture, CRC-32 for
 // hand-built PNG chunks.
 import Foundation
-import ImageIO
+import ImageFiles
 import XCTest
 
 /// The folder of committed fixture files (written once by Fixtures/make_fixtures.py).
@@ -20,21 +20,21 @@ func makeTemporaryFolder() throws -> String {
     return path
 }
 
-/// The `ImageIOError` that `body` throws; fails the test when it returns or throws something else.
-func imageIOError(file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Any) -> ImageIOError? {
+/// The `ImageFileError` that `body` throws; fails the test when it returns or throws something else.
+func imageIOError(file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Any) -> ImageFileError? {
     do {
         _ = try body()
-        XCTFail("expected an ImageIOError, but the call succeeded", file: file, line: line)
-    } catch let error as ImageIOError {
+        XCTFail("expected an ImageFileError, but the call succeeded", file: file, line: line)
+    } catch let error as ImageFileError {
         return error
     } catch {
-        XCTFail("expected an ImageIOError, got \(type(of: error)): \(error)", file: file, line: line)
+        XCTFail("expected an ImageFileError, got \(type(of: error)): \(error)", file: file, line: line)
     }
     return nil
 }
 
-/// Asserts that `body` throws an `ImageIOError` whose description names `name` and contains `words`.
-func assertThrowsImageIOError(naming name: String, containing words: [String], file: StaticString = #filePath,
+/// Asserts that `body` throws an `ImageFileError` whose description names `name` and contains `words`.
+func assertThrowsImageFileError(naming name: String, containing words: [String], file: StaticString = #filePath,
                               line: UInt = #line, _ body: () throws -> Any) {
     guard let error = imageIOError(file: file, line: line, body) else { return }
     let text = error.description

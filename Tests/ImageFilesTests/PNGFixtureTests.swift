@@ -1,6 +1,6 @@
 // Every PNG color type, bit depth, transparency and interlacing variant decodes to the exact
 // 8-bit samples that Fixtures/make_fixtures.py wrote (same formulas, repeated here).
-import ImageIO
+import ImageFiles
 import XCTest
 
 private func sample8(_ x: Int, _ y: Int, _ c: Int) -> UInt8 {

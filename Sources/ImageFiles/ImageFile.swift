@@ -25,7 +25,7 @@ enum ImageFormat {
 /// Reads a PNG, JPEG, PPM or PGM file, recognized by its first bytes whatever its extension.
 ///
 /// - Returns: 8-bit pixels with the file's channels (see `decodePNG`, `decodeJPEG`, `decodePNM`).
-/// - Throws: `ImageIOError` naming `path`: `cannotRead` (also for a named pipe, socket, device or
+/// - Throws: `ImageFileError` naming `path`: `cannotRead` (also for a named pipe, socket, device or
 ///   folder, refused before it is opened), `unknownFormat`, `truncated`, `corrupt`, `tooLarge`
 ///   (header above `ImageLimits.maxPixels`, which `CVD_MAX_PIXELS` sets), `unsupported`.
 public func readImage(atPath path: String) throws -> Image {
@@ -41,7 +41,7 @@ public func readImage(atRawPath path: [UInt8], name: String) throws -> Image {
     case .png: return try decodePNG(bytes, name: name)
     case .jpeg: return try decodeJPEG(bytes, name: name)
     case .pnm: return try decodePNM(bytes, name: name)
-    case nil: throw ImageIOError.unknownFormat(name: name, firstBytes: Array(bytes.prefix(8)))
+    case nil: throw ImageFileError.unknownFormat(name: name, firstBytes: Array(bytes.prefix(8)))
     }
 }
 
@@ -50,7 +50,7 @@ public func readImage(atRawPath path: [UInt8], name: String) throws -> Image {
 /// `.jpg`/`.jpeg` (gray or RGB at `jpegQuality`), `.ppm` (binary P6, RGB) and `.pgm` (binary P5, gray);
 /// other channel counts are converted with `Image.converted(toChannels:)`.
 ///
-/// - Throws: `ImageIOError.unsupportedExtension`, `ImageIOError.cannotEncode`, or the
+/// - Throws: `ImageFileError.unsupportedExtension`, `ImageFileError.cannotEncode`, or the
 ///   `FileOutputError` of the write.
 public func writeImage(_ image: Image, toPath path: String, jpegQuality: Int = 92) throws {
     let bytes: [UInt8]
@@ -59,7 +59,7 @@ public func writeImage(_ image: Image, toPath path: String, jpegQuality: Int = 9
     case "jpg", "jpeg": bytes = try encodeJPEG(image, quality: jpegQuality, name: path)
     case "ppm": bytes = encodePNM(image.converted(toChannels: 3))
     case "pgm": bytes = encodePNM(image.converted(toChannels: 1))
-    default: throw ImageIOError.unsupportedExtension(path: path)
+    default: throw ImageFileError.unsupportedExtension(path: path)
     }
     try writeFileAtomically(bytes, to: path)
 }

@@ -1,6 +1,6 @@
 // PPM/PGM parsing: binary and ASCII variants, comments, maxval scaling (16-bit included), and the
 // size check of the header against the file's length.
-import ImageIO
+import ImageFiles
 import XCTest
 
 final class PNMTests: XCTestCase {
@@ -36,28 +36,28 @@ final class PNMTests: XCTestCase {
 
     func testHeaderSizeIsCheckedAgainstTheFileLength() {
         let bytes = Array("P6\n64 64\n255\n".utf8) + [UInt8](repeating: 9, count: 100)
-        assertThrowsImageIOError(naming: "cut.ppm", containing: ["truncated PPM data", "12288 bytes", "only 100 bytes"]) {
+        assertThrowsImageFileError(naming: "cut.ppm", containing: ["truncated PPM data", "12288 bytes", "only 100 bytes"]) {
             try decodePNM(bytes, name: "cut.ppm")
         }
-        assertThrowsImageIOError(naming: "cut.pgm", containing: ["truncated PGM data", "200 samples"]) {
+        assertThrowsImageFileError(naming: "cut.pgm", containing: ["truncated PGM data", "200 samples"]) {
             try decodePNM(Array("P2 10 20 255 1 2 3".utf8), name: "cut.pgm")
         }
-        assertThrowsImageIOError(naming: "head.pgm", containing: ["truncated PGM data", "height"]) {
+        assertThrowsImageFileError(naming: "head.pgm", containing: ["truncated PGM data", "height"]) {
             try decodePNM(Array("P5 10".utf8), name: "head.pgm")
         }
     }
 
     func testMalformedHeadersAndSamplesThrow() {
-        assertThrowsImageIOError(naming: "a.pgm", containing: ["corrupt PGM data", "maxval 0"]) {
+        assertThrowsImageFileError(naming: "a.pgm", containing: ["corrupt PGM data", "maxval 0"]) {
             try decodePNM(Array("P5 1 1 0 \u{0}".utf8), name: "a.pgm")
         }
-        assertThrowsImageIOError(naming: "a.pgm", containing: ["corrupt PGM data", "not a digit"]) {
+        assertThrowsImageFileError(naming: "a.pgm", containing: ["corrupt PGM data", "not a digit"]) {
             try decodePNM(Array("P5 1x 1 255 \u{0}".utf8), name: "a.pgm")
         }
-        assertThrowsImageIOError(naming: "a.pgm", containing: ["above maxval 10"]) {
+        assertThrowsImageFileError(naming: "a.pgm", containing: ["above maxval 10"]) {
             try decodePNM(Array("P2 2 1 10 3 11".utf8), name: "a.pgm")
         }
-        assertThrowsImageIOError(naming: "a.pbm", containing: ["unsupported PBM"]) {
+        assertThrowsImageFileError(naming: "a.pbm", containing: ["unsupported PBM"]) {
             try decodePNM(Array("P4 8 1\n\u{0}".utf8), name: "a.pbm")
         }
     }

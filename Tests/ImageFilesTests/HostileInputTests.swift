@@ -2,7 +2,7 @@
 // malformed EXIF ignored), a named pipe where an image is expected, non-UTF-8 file names, and a
 // pixel limit the message tells a command-line user how to raise.
 import Foundation
-import ImageIO
+import ImageFiles
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -151,15 +151,15 @@ final class HostileInputTests: XCTestCase {
             }
         }
         let start = Date()
-        assertThrowsImageIOError(naming: pipe, containing: ["Cannot read", "it is a named pipe (FIFO), not a regular file"]) {
+        assertThrowsImageFileError(naming: pipe, containing: ["Cannot read", "it is a named pipe (FIFO), not a regular file"]) {
             try readImage(atPath: pipe)
         }
         done.signal()
         XCTAssertLessThan(Date().timeIntervalSince(start), 1)
-        assertThrowsImageIOError(naming: folder, containing: ["it is a folder, not a file"]) {
+        assertThrowsImageFileError(naming: folder, containing: ["it is a folder, not a file"]) {
             try readImage(atPath: folder)
         }
-        assertThrowsImageIOError(naming: "/dev/null", containing: ["it is a character device, not a regular file"]) {
+        assertThrowsImageFileError(naming: "/dev/null", containing: ["it is a character device, not a regular file"]) {
             try readImage(atPath: "/dev/null")
         }
     }
@@ -192,7 +192,7 @@ final class HostileInputTests: XCTestCase {
         }
         XCTAssertEqual(write(damaged, "oops", 4), 4)
         close(damaged)
-        assertThrowsImageIOError(naming: folder + "/caf\\xe9.png", containing: ["not a PNG, JPEG, PPM or PGM file"]) {
+        assertThrowsImageFileError(naming: folder + "/caf\\xe9.png", containing: ["not a PNG, JPEG, PPM or PGM file"]) {
             try readImage(atRawPath: raw, name: displayName(ofRawPath: raw))
         }
     }
@@ -215,10 +215,10 @@ final class HostileInputTests: XCTestCase {
 
         // The variable lowers and raises the limit for every decoder.
         setenv(ImageLimits.environmentVariable, "19", 1)  // the fixtures are 5 × 4 = 20 pixels
-        assertThrowsImageIOError(naming: fixturePath("rgb8.png"), containing: ["limit of 19 pixels", "CVD_MAX_PIXELS to at least 20"]) {
+        assertThrowsImageFileError(naming: fixturePath("rgb8.png"), containing: ["limit of 19 pixels", "CVD_MAX_PIXELS to at least 20"]) {
             try readImage(atPath: fixturePath("rgb8.png"))
         }
-        assertThrowsImageIOError(naming: "a.pgm", containing: ["limit of 19 pixels"]) {
+        assertThrowsImageFileError(naming: "a.pgm", containing: ["limit of 19 pixels"]) {
             try decodePNM(Array("P5 5 4 255 ".utf8) + [UInt8](repeating: 0, count: 20), name: "a.pgm")
         }
         setenv(ImageLimits.environmentVariable, "20", 1)

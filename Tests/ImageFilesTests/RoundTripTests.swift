@@ -1,7 +1,7 @@
 // Encode → decode round trips (PNG and PPM/PGM exact) and file writing/reading through
 // `writeImage` / `readImage`: format by extension on write, by magic bytes on read.
 import Foundation
-import ImageIO
+import ImageFiles
 import XCTest
 
 final class RoundTripTests: XCTestCase {
@@ -72,7 +72,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testUnknownExtensionThrows() {
-        assertThrowsImageIOError(naming: "out/a.bmp", containing: [".png"]) {
+        assertThrowsImageFileError(naming: "out/a.bmp", containing: [".png"]) {
             try writeImage(Image(width: 1, height: 1, channels: 1), toPath: "out/a.bmp")
         }
     }

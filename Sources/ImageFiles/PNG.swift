@@ -8,15 +8,15 @@ import CImageCodecs
 /// and a tRNS chunk on a gray or RGB image adds an alpha channel. Gamma and color profiles are ignored.
 ///
 /// - Parameter name: the file name used in error messages.
-/// - Throws: `ImageIOError` (`truncated`, `corrupt`, `tooLarge` before allocating, ...), naming `name`.
+/// - Throws: `ImageFileError` (`truncated`, `corrupt`, `tooLarge` before allocating, ...), naming `name`.
 public func decodePNG(_ bytes: [UInt8], name: String = "<memory>") throws -> Image {
     // Checked here too (the shim checks again) so that these messages are not attributed to libpng.
     guard bytes.count >= 8 else {
-        throw ImageIOError.truncated(name: name, format: "PNG",
+        throw ImageFileError.truncated(name: name, format: "PNG",
                                      detail: "\(bytes.count) byte\(bytes.count == 1 ? "" : "s"), shorter than the 8-byte PNG signature")
     }
     guard bytes[0..<8].elementsEqual(pngSignature) else {
-        throw ImageIOError.corrupt(name: name, format: "PNG", detail: "the 8-byte PNG signature is wrong")
+        throw ImageFileError.corrupt(name: name, format: "PNG", detail: "the 8-byte PNG signature is wrong")
     }
     return try decodeThroughShim(bytes, name: name, format: "PNG", library: "libpng", decoder: cic_png_decode)
 }
@@ -24,7 +24,7 @@ public func decodePNG(_ bytes: [UInt8], name: String = "<memory>") throws -> Ima
 /// Encodes an image of 1 to 4 channels as an 8-bit, non-interlaced PNG (gray, gray+alpha, RGB, RGBA);
 /// decoding the result gives back exactly the same pixels.
 ///
-/// - Throws: `ImageIOError.cannotEncode` for an empty (0-pixel) image, which PNG cannot store.
+/// - Throws: `ImageFileError.cannotEncode` for an empty (0-pixel) image, which PNG cannot store.
 public func encodePNG(_ image: Image) throws -> [UInt8] {
     try encodePNG(image, name: "<memory>")
 }

@@ -1,4 +1,4 @@
-"""Writes the PNG and JPEG fixtures of ImageIOTests (run once; the tests only read the files).
+"""Writes the PNG and JPEG fixtures of ImageFilesTests (run once; the tests only read the files).
 
 The PNGs are assembled chunk by chunk here (zlib + CRC, filter type 0, Adam7 by hand) rather than
 with libpng, so the decoder under test is checked against an independent encoder. The pixel

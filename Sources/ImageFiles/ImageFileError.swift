@@ -2,7 +2,7 @@
 // the file (or "<memory>" for in-memory bytes) and says what was wrong with it.
 
 /// Why an image could not be read, decoded or encoded.
-public enum ImageIOError: Error, CustomStringConvertible, Equatable {
+public enum ImageFileError: Error, CustomStringConvertible, Equatable {
     /// The file could not be opened or read; `reason` is the system's explanation.
     case cannotRead(path: String, reason: String)
     /// The bytes start with no PNG, JPEG, PPM or PGM signature.

@@ -12,7 +12,7 @@ public enum ImageLimits {
     public static let environmentVariable = "CVD_MAX_PIXELS"
 
     /// The largest width × height a decoder accepts; headers declaring more throw
-    /// `ImageIOError.tooLarge` before any pixel memory is allocated. Unless set here, it is the
+    /// `ImageFileError.tooLarge` before any pixel memory is allocated. Unless set here, it is the
     /// value of `CVD_MAX_PIXELS` when that is set (read at every decode), else `defaultMaxPixels`.
     /// Safe to change from any thread; decodes already running keep the value they started with.
     public static var maxPixels: Int {
@@ -32,7 +32,7 @@ public enum ImageLimits {
     /// The limit a decode starts with: the value set through `maxPixels`, else `CVD_MAX_PIXELS`,
     /// else the default.
     ///
-    /// - Throws: `ImageIOError.invalidSetting` when `CVD_MAX_PIXELS` is not a whole number.
+    /// - Throws: `ImageFileError.invalidSetting` when `CVD_MAX_PIXELS` is not a whole number.
     static func currentLimit() throws -> Int {
         lock.lock()
         let explicit = explicitMaxPixels
@@ -41,7 +41,7 @@ public enum ImageLimits {
         guard let text = ProcessInfo.processInfo.environment[environmentVariable] else { return defaultMaxPixels }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(trimmed) else {
-            throw ImageIOError.invalidSetting(name: environmentVariable, value: text,
+            throw ImageFileError.invalidSetting(name: environmentVariable, value: text,
                                               expected: "a whole number of pixels, e.g. \(defaultMaxPixels * 4)")
         }
         return value
@@ -51,7 +51,7 @@ public enum ImageLimits {
     static func check(width: Int, height: Int, channels: Int, limit: Int, name: String, format: String) throws {
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         if overflow || pixels > limit {
-            throw ImageIOError.tooLarge(name: name, format: format, width: width, height: height,
+            throw ImageFileError.tooLarge(name: name, format: format, width: width, height: height,
                                         channels: channels, limit: limit)
         }
     }

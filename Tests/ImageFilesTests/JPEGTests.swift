@@ -1,6 +1,6 @@
 // JPEG decoding of baseline and progressive files (gray and color), the CMYK refusal, and the
 // encoder's fidelity and quality parameter.
-import ImageIO
+import ImageFiles
 import XCTest
 
 final class JPEGTests: XCTestCase {
@@ -34,7 +34,7 @@ final class JPEGTests: XCTestCase {
 
     func testCMYKIsRefusedClearly() {
         let path = fixturePath("cmyk.jpg")
-        assertThrowsImageIOError(naming: path, containing: ["unsupported", "CMYK"]) { try readImage(atPath: path) }
+        assertThrowsImageFileError(naming: path, containing: ["unsupported", "CMYK"]) { try readImage(atPath: path) }
     }
 
     func testRoundTripAtQuality95IsClose() throws {
@@ -67,7 +67,7 @@ final class JPEGTests: XCTestCase {
     }
 
     func testEmptyImageCannotBeEncoded() {
-        assertThrowsImageIOError(naming: "<memory>", containing: ["JPEG"]) {
+        assertThrowsImageFileError(naming: "<memory>", containing: ["JPEG"]) {
             try encodeJPEG(Image(width: 0, height: 3, channels: 3), quality: 90)
         }
     }

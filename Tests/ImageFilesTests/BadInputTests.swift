@@ -1,7 +1,7 @@
-// Truncated, corrupt, oversized and unrecognizable inputs: each throws an ImageIOError whose
+// Truncated, corrupt, oversized and unrecognizable inputs: each throws an ImageFileError whose
 // sentence names the file, the process survives, and huge headers fail before any allocation.
 import Foundation
-import ImageIO
+import ImageFiles
 import XCTest
 
 final class BadInputTests: XCTestCase {
@@ -14,7 +14,7 @@ final class BadInputTests: XCTestCase {
             guard let error else { XCTFail("prefix of \(length) bytes decoded"); return }
             XCTAssertTrue(error.description.hasPrefix(fileName + ": "), error.description)
         }
-        assertThrowsImageIOError(naming: fileName, containing: ["truncated PNG data", "libpng"]) {
+        assertThrowsImageFileError(naming: fileName, containing: ["truncated PNG data", "libpng"]) {
             try decodePNG(Array(bytes.dropLast(30)), name: fileName)
         }
     }
@@ -27,7 +27,7 @@ final class BadInputTests: XCTestCase {
                 guard let error else { XCTFail("\(fixture): prefix of \(length) bytes decoded"); return }
                 XCTAssertTrue(error.description.hasPrefix("photo.jpg: "), error.description)
             }
-            assertThrowsImageIOError(naming: "photo.jpg", containing: ["truncated JPEG data", "libjpeg"]) {
+            assertThrowsImageFileError(naming: "photo.jpg", containing: ["truncated JPEG data", "libjpeg"]) {
                 try decodeJPEG(Array(bytes.dropLast(bytes.count / 3)), name: "photo.jpg")
             }
         }
@@ -38,16 +38,16 @@ final class BadInputTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/cut.png"
         try Data(try fixtureBytes("rgba8.png").dropLast(20)).write(to: URL(fileURLWithPath: path))
-        assertThrowsImageIOError(naming: path, containing: ["truncated PNG data"]) { try readImage(atPath: path) }
+        assertThrowsImageFileError(naming: path, containing: ["truncated PNG data"]) { try readImage(atPath: path) }
     }
 
     func testCorruptPNGChecksumThrows() throws {
         var bytes = try fixtureBytes("rgb8.png")
         bytes[20] ^= 0x01  // inside IHDR: its CRC no longer matches
-        assertThrowsImageIOError(naming: fileName, containing: ["corrupt PNG data", "CRC"]) { try decodePNG(bytes, name: fileName) }
+        assertThrowsImageFileError(naming: fileName, containing: ["corrupt PNG data", "CRC"]) { try decodePNG(bytes, name: fileName) }
         var signature = try fixtureBytes("rgb8.png")
         signature[1] = 0x51
-        assertThrowsImageIOError(naming: fileName, containing: ["corrupt PNG data", "signature"]) {
+        assertThrowsImageFileError(naming: fileName, containing: ["corrupt PNG data", "signature"]) {
             try decodePNG(signature, name: fileName)
         }
     }
@@ -60,7 +60,7 @@ final class BadInputTests: XCTestCase {
         }
         var badPrecision = bytes
         badPrecision[sof + 4] = 3
-        assertThrowsImageIOError(naming: "photo.jpg", containing: ["JPEG", "libjpeg"]) {
+        assertThrowsImageFileError(naming: "photo.jpg", containing: ["JPEG", "libjpeg"]) {
             try decodeJPEG(badPrecision, name: "photo.jpg")
         }
         // Entropy-coded data with a stray restart marker: libjpeg alone would only warn and fill
@@ -71,7 +71,7 @@ final class BadInputTests: XCTestCase {
         let scanData = sos + 2 + (Int(bytes[sos + 2]) << 8 | Int(bytes[sos + 3]))
         var damaged = bytes
         damaged.replaceSubrange(scanData + 8..<scanData + 10, with: [0xFF, 0xD5])
-        assertThrowsImageIOError(naming: "photo.jpg", containing: ["corrupt JPEG data"]) {
+        assertThrowsImageFileError(naming: "photo.jpg", containing: ["corrupt JPEG data"]) {
             try decodeJPEG(damaged, name: "photo.jpg")
         }
     }
@@ -108,7 +108,7 @@ final class BadInputTests: XCTestCase {
         let bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + pngChunk("IHDR", ihdr)
             + pngChunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + pngChunk("IEND", [])
         let start = Date()
-        assertThrowsImageIOError(naming: "big.png", containing: ["truncated PNG data", "10000 x 10000",
+        assertThrowsImageFileError(naming: "big.png", containing: ["truncated PNG data", "10000 x 10000",
                                                                  "at least 290707 compressed bytes", "only 65 bytes"]) {
             try decodePNG(bytes, name: "big.png")
         }
@@ -141,7 +141,7 @@ final class BadInputTests: XCTestCase {
             return XCTFail("no SOF0 marker in the fixture")
         }
         bytes.replaceSubrange(sof + 5..<sof + 9, with: [0x00, 0x10, 0xFF, 0xFF])  // 65,535 wide, 16 high
-        assertThrowsImageIOError(naming: "wide.jpg", containing: ["unsupported JPEG image", "65500"]) {
+        assertThrowsImageFileError(naming: "wide.jpg", containing: ["unsupported JPEG image", "65500"]) {
             try decodeJPEG(bytes, name: "wide.jpg")
         }
     }
@@ -157,13 +157,13 @@ final class BadInputTests: XCTestCase {
         // Within the pixel limit (10,000 × 10,000), but the raster cannot fit in the file: binary
         // and ASCII rasters are both measured against the bytes after the header before allocating.
         let start = Date()
-        assertThrowsImageIOError(naming: "big.pgm", containing: ["truncated PGM data", "100000000 bytes", "only 3 bytes"]) {
+        assertThrowsImageFileError(naming: "big.pgm", containing: ["truncated PGM data", "100000000 bytes", "only 3 bytes"]) {
             try decodePNM(Array("P5\n10000 10000\n255\n".utf8) + [1, 2, 3], name: "big.pgm")
         }
-        assertThrowsImageIOError(naming: "big.pgm", containing: ["truncated PGM data", "100000000 samples"]) {
+        assertThrowsImageFileError(naming: "big.pgm", containing: ["truncated PGM data", "100000000 samples"]) {
             try decodePNM(Array("P2\n10000 10000\n255\n1 2 3\n".utf8), name: "big.pgm")
         }
-        assertThrowsImageIOError(naming: "huge.pgm", containing: ["100000 × 100000", "limit of"]) {
+        assertThrowsImageFileError(naming: "huge.pgm", containing: ["100000 × 100000", "limit of"]) {
             try decodePNM(Array("P2 100000 100000 255\n1 2 3\n".utf8), name: "huge.pgm")
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 0.1)
@@ -172,10 +172,10 @@ final class BadInputTests: XCTestCase {
     func testTheLimitCanBeLowered() throws {
         defer { ImageLimits.resetMaxPixels() }
         ImageLimits.maxPixels = 19  // the fixtures are 5 × 4 = 20 pixels
-        assertThrowsImageIOError(naming: fixturePath("rgb8.png"), containing: ["limit of 19 pixels"]) {
+        assertThrowsImageFileError(naming: fixturePath("rgb8.png"), containing: ["limit of 19 pixels"]) {
             try readImage(atPath: fixturePath("rgb8.png"))
         }
-        assertThrowsImageIOError(naming: "a.pgm", containing: ["limit of 19 pixels"]) {
+        assertThrowsImageFileError(naming: "a.pgm", containing: ["limit of 19 pixels"]) {
             try decodePNM(Array("P5 5 4 255 ".utf8) + [UInt8](repeating: 0, count: 20), name: "a.pgm")
         }
         ImageLimits.maxPixels = 20
@@ -187,16 +187,16 @@ final class BadInputTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/notes.png"
         try Data("<html>not an image</html>".utf8).write(to: URL(fileURLWithPath: path))
-        assertThrowsImageIOError(naming: path, containing: ["not a PNG, JPEG, PPM or PGM file", "3C 68 74 6D"]) {
+        assertThrowsImageFileError(naming: path, containing: ["not a PNG, JPEG, PPM or PGM file", "3C 68 74 6D"]) {
             try readImage(atPath: path)
         }
         let empty = folder + "/empty.jpg"
         FileManager.default.createFile(atPath: empty, contents: Data())
-        assertThrowsImageIOError(naming: empty, containing: ["empty"]) { try readImage(atPath: empty) }
+        assertThrowsImageFileError(naming: empty, containing: ["empty"]) { try readImage(atPath: empty) }
     }
 
     func testMissingFileThrowsNamingThePath() {
-        assertThrowsImageIOError(naming: "no/such/image.png", containing: ["Cannot read", "No such file"]) {
+        assertThrowsImageFileError(naming: "no/such/image.png", containing: ["Cannot read", "No such file"]) {
             try readImage(atPath: "no/such/image.png")
         }
     }

@@ -7,7 +7,7 @@
 /// after the raster (further images of a multi-image file) are ignored.
 ///
 /// - Parameter name: the file name used in error messages.
-/// - Throws: `ImageIOError`: `tooLarge` when width × height exceeds `ImageLimits.maxPixels`,
+/// - Throws: `ImageFileError`: `tooLarge` when width × height exceeds `ImageLimits.maxPixels`,
 ///   `truncated` when the header's raster size exceeds the bytes that follow it (checked before
 ///   allocating), `corrupt` for malformed headers or samples above maxval, `unsupported` for
 ///   PBM bitmaps (P1/P4) and PAM (P7).
@@ -45,7 +45,7 @@ private struct PNMReader {
 
     mutating func decode() throws -> Image {
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P") else {
-            throw ImageIOError.corrupt(name: name, format: format, detail: "no P1...P7 magic number")
+            throw ImageFileError.corrupt(name: name, format: format, detail: "no P1...P7 magic number")
         }
         let kind = bytes[1]
         let channels: Int
@@ -56,21 +56,21 @@ private struct PNMReader {
         case UInt8(ascii: "3"): (format, channels, binary) = ("PPM", 3, false)
         case UInt8(ascii: "6"): (format, channels, binary) = ("PPM", 3, true)
         case UInt8(ascii: "1"), UInt8(ascii: "4"):
-            throw ImageIOError.unsupported(name: name, format: "PBM", detail: "1-bit bitmaps are not read; convert to PGM")
+            throw ImageFileError.unsupported(name: name, format: "PBM", detail: "1-bit bitmaps are not read; convert to PGM")
         case UInt8(ascii: "7"):
-            throw ImageIOError.unsupported(name: name, format: "PAM", detail: "P7 files are not read; convert to PPM or PGM")
+            throw ImageFileError.unsupported(name: name, format: "PAM", detail: "P7 files are not read; convert to PPM or PGM")
         default:
-            throw ImageIOError.corrupt(name: name, format: format, detail: "unknown magic number P\(Character(Unicode.Scalar(kind)))")
+            throw ImageFileError.corrupt(name: name, format: format, detail: "unknown magic number P\(Character(Unicode.Scalar(kind)))")
         }
         position = 2
         let width = try headerNumber("width")
         let height = try headerNumber("height")
         let maxval = try headerNumber("maxval")
         guard width > 0, height > 0 else {
-            throw ImageIOError.corrupt(name: name, format: format, detail: "the header declares a \(width) × \(height) image")
+            throw ImageFileError.corrupt(name: name, format: format, detail: "the header declares a \(width) × \(height) image")
         }
         guard (1...65535).contains(maxval) else {
-            throw ImageIOError.corrupt(name: name, format: format, detail: "maxval \(maxval) is outside 1...65535")
+            throw ImageFileError.corrupt(name: name, format: format, detail: "maxval \(maxval) is outside 1...65535")
         }
         try ImageLimits.check(width: width, height: height, channels: channels, limit: try ImageLimits.currentLimit(),
                               name: name, format: format)
@@ -83,7 +83,7 @@ private struct PNMReader {
     /// The next decimal header field, skipping whitespace and `#` comments.
     mutating func headerNumber(_ field: String) throws -> Int {
         guard let value = try nextNumber(field: field) else {
-            throw ImageIOError.truncated(name: name, format: format, detail: "the header ends before its \(field)")
+            throw ImageFileError.truncated(name: name, format: format, detail: "the header ends before its \(field)")
         }
         return value
     }
@@ -106,13 +106,13 @@ private struct PNMReader {
         while position < bytes.count, bytes[position] >= 48, bytes[position] <= 57 {
             // 10 digits already exceed every legal PNM number; stop before Int could overflow.
             guard position - start < 10 else {
-                throw ImageIOError.corrupt(name: name, format: format, detail: "the \(field()) at byte \(start) has too many digits")
+                throw ImageFileError.corrupt(name: name, format: format, detail: "the \(field()) at byte \(start) has too many digits")
             }
             value = value * 10 + Int(bytes[position] - 48)
             position += 1
         }
         guard position > start, position == bytes.count || isWhitespace(bytes[position]) || bytes[position] == UInt8(ascii: "#") else {
-            throw ImageIOError.corrupt(name: name, format: format, detail: "byte \(position) is not a digit in the \(field())")
+            throw ImageFileError.corrupt(name: name, format: format, detail: "byte \(position) is not a digit in the \(field())")
         }
         return value
     }
@@ -130,14 +130,14 @@ private struct PNMReader {
     mutating func binaryRaster(samples: Int, maxval: Int, width: Int, height: Int) throws -> [UInt8] {
         // Exactly one whitespace byte separates maxval from the raster.
         guard position < bytes.count else {
-            throw ImageIOError.truncated(name: name, format: format, detail: "no pixel data after the header")
+            throw ImageFileError.truncated(name: name, format: format, detail: "no pixel data after the header")
         }
         position += 1
         let bytesPerSample = maxval < 256 ? 1 : 2
         let needed = samples * bytesPerSample
         let available = bytes.count - position
         guard available >= needed else {
-            throw ImageIOError.truncated(
+            throw ImageFileError.truncated(
                 name: name, format: format,
                 detail: "the header declares \(width) × \(height) × \(samples / (width * height)) samples = \(needed) bytes, "
                     + "but only \(available) bytes follow the header")
@@ -158,7 +158,7 @@ private struct PNMReader {
             }
         }
         if let bad = badSample {
-            throw ImageIOError.corrupt(name: name, format: format,
+            throw ImageFileError.corrupt(name: name, format: format,
                                        detail: "sample \(bad.index) is \(bad.value), above maxval \(maxval)")
         }
         return pixels
@@ -169,17 +169,17 @@ private struct PNMReader {
         // the file's length before trusting the header.
         let available = bytes.count - position
         guard available >= 2 * samples - 1 else {
-            throw ImageIOError.truncated(name: name, format: format,
+            throw ImageFileError.truncated(name: name, format: format,
                                          detail: "the header declares \(samples) samples, but only \(available) bytes follow it")
         }
         var pixels = [UInt8](repeating: 0, count: samples)
         for i in 0..<samples {
             guard let value = try nextNumber(field: "sample \(i)") else {
-                throw ImageIOError.truncated(name: name, format: format,
+                throw ImageFileError.truncated(name: name, format: format,
                                              detail: "the data ends after \(i) of \(samples) samples")
             }
             guard value <= maxval else {
-                throw ImageIOError.corrupt(name: name, format: format, detail: "sample \(i) is \(value), above maxval \(maxval)")
+                throw ImageFileError.corrupt(name: name, format: format, detail: "sample \(i) is \(value), above maxval \(maxval)")
             }
             pixels[i] = scaled(value, maxval: maxval)
         }
