@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "Classifiers", targets: ["Classifiers"]),
         // Also what the fuzz targets (fuzz/, a package of their own) link against.
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        // The model catalogue, saved models and the experiments' options (and the fuzz target of a saved model folder).
+        .library(name: "Experiments", targets: ["Experiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -73,7 +75,7 @@ let package = Package(
         .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Tensors"]),
         .testTarget(name: "ImageFilesTests", dependencies: ["ImageFiles"], exclude: ["Fixtures"]),
         // Replays the fuzzers' seed corpus and every input they found (fuzz/corpus, fuzz/regressions).
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageFiles", "Datasets", "NeuralNetworks"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageFiles", "Datasets", "NeuralNetworks", "Experiments", "Tensors"]),
         .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors", "Datasets"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageFiles", "Datasets", "Tensors"]),

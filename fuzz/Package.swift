@@ -29,6 +29,8 @@ let package = Package(
         fuzzTarget("idx-gzip", ["Datasets"]),
         fuzzTarget("csv", ["Datasets"]),
         fuzzTarget("safetensors", ["NeuralNetworks"]),
+        fuzzTarget("model", ["Experiments", "Tensors"]),
+        fuzzTarget("exif", ["ImageFiles"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -98,3 +98,23 @@ put("safetensors", "mlp-no-metadata.safetensors", safetensors(mlp))
 put("safetensors", "pytorch-counter.safetensors",
     safetensors(mlp + [("1.num_batches_tracked", [], [0.0])], {"format": "pt"}))
 put("safetensors", "wrong-shape.safetensors", safetensors([("0.weight", [3, 2], [0.0] * 6)] + mlp[1:]))
+
+# EXIF: the body of an APP1 "Exif" segment (TIFF header, IFD0) that the exif target puts into a
+# fixed JPEG: every orientation in both byte orders, then entries the reader must skip or refuse.
+def exif(orientation, big_endian=False, type_code=3, count=1, extra_entries=()):
+    e = ">" if big_endian else "<"
+    entries = [(0x0112, type_code, count, struct.pack(e + "H", orientation) + b"\0\0")] + list(extra_entries)
+    ifd = struct.pack(e + "H", len(entries))
+    for tag, kind, n, value in entries:
+        ifd += struct.pack(e + "HHI", tag, kind, n) + value
+    return (b"MM\0*" if big_endian else b"II*\0") + struct.pack(e + "I", 8) + ifd + struct.pack(e + "I", 0)
+
+
+for o in range(1, 9):
+    put("exif", "orientation-%d-le" % o, exif(o))
+    put("exif", "orientation-%d-be" % o, exif(o, big_endian=True))
+put("exif", "orientation-9", exif(9))
+put("exif", "orientation-as-long", exif(6, type_code=4))
+put("exif", "after-another-tag", exif(8, extra_entries=[(0x010F, 2, 4, b"Cam\0")]))
+put("exif", "ifd-past-the-end", b"II*\0" + struct.pack("<I", 4000))
+put("exif", "truncated", exif(6)[:13])

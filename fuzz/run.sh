@@ -17,12 +17,12 @@ if [ "${1:-}" = --replay ]; then replay=1; shift; fi
 seconds=60
 if [ -z "$replay" ] && [ $# -gt 0 ]; then seconds=$1; shift; fi
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(png jpeg pnm idx idx-gzip csv safetensors); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(png jpeg pnm idx idx-gzip csv safetensors model exif); fi
 scratch=../.build-fuzz
 nice_level=${FUZZ_NICE:-0}
 
-# Debug configuration plus -O: optimized code that keeps Swift's overflow and bounds checks
-# (the release configuration's -Ounchecked would hide the very traps the fuzzer looks for).
+# Debug configuration plus -O: optimized code that keeps Swift's overflow and bounds checks, the
+# very traps the fuzzer looks for.
 # Every swift build call uses the same flags: a call with other flags (even --show-bin-path)
 # rewrites the build plan, and the next build then links modules without coverage instrumentation.
 flags=(--scratch-path "$scratch" -c debug --sanitize fuzzer --sanitize address -Xswiftc -O)
@@ -73,7 +73,9 @@ for target in "${targets[@]}"; do
     # 4 KiB inputs are plenty for headers and small images; 10 s per input counts as a hang; 2 GiB
     # of resident memory or a single 512 MiB allocation counts as a memory failure.
     set +e
-    nice -n "$nice_level" "$bin/fuzz-$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+    # A saved model folder holds a card of about 1 KiB and its tensors: 16 KiB.
+    max_len=4096; [ "$target" = model ] && max_len=16384
+    nice -n "$nice_level" "$bin/fuzz-$target" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
         -rss_limit_mb=2048 -malloc_limit_mb=512 -print_final_stats=1 \
         -artifact_prefix="$artifacts/" "$work" "corpus/$target" >"$log" 2>&1
     status=$?

@@ -200,8 +200,8 @@ public func loadModel(_ folder: String) throws -> LoadedModel {
         SavedModelError(description: "\(path) \(reason); the model folder is damaged, train the model again")
     }
     let expected = tensorMetadata(card)
-    for key in expected.keys.sorted() where file.metadata[key] != expected[key] {
-        throw bad("says \(key) is \"\(file.metadata[key] ?? "missing")\" but \(cardFile) says \"\(expected[key]!)\"")
+    for (key, value) in expected.sorted(by: { $0.key < $1.key }) where file.metadata[key] != value {
+        throw bad("says \(key) is \"\(file.metadata[key] ?? "missing")\" but \(cardFile) says \"\(value)\"")
     }
     for name in Set(card.tensors.keys).union(file.tensors.keys).sorted() {
         guard let shape = file.tensors[name]?.shape else { throw bad("has no tensor \(name)") }

@@ -3,9 +3,11 @@
 // normal test suite: each file must decode or throw the module's typed error, quickly, without
 // ending the process. Seeds whose outcome is known are checked against it.
 import Datasets
+import Experiments
 import Foundation
 import ImageFiles
 import NeuralNetworks
+import Tensors
 import XCTest
 
 /// The repository's fuzz/ folder, found from this file's location.
@@ -76,6 +78,70 @@ final class FuzzRegressionTests: XCTestCase {
     func testSafetensorsFiles() throws {
         let model = try Models.mlp(inputs: 3, hidden: [2], outputs: 2, seed: 1)
         try replay("safetensors") { _, path in try model.load(from: path) }
+    }
+
+    /// Saved model folders (fuzz/Targets/model): a 2-byte card length, the card, the tensors file
+    /// under the name the card gives. Each loads (and then classifies an image of its shape into
+    /// finite probabilities that sum to 1) or throws a sentence naming the folder's file at fault.
+    func testSavedModelFolders() throws {
+        let folder = NSTemporaryDirectory() + "fuzz-model-replay-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var count = 0
+        for (path, seed) in corpusFiles("model") {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            guard bytes.count >= 2 else { continue }
+            let cardLength = min(Int(bytes[0]) | Int(bytes[1]) << 8, bytes.count - 2)
+            let card = Data(bytes[2..<(2 + cardLength)]), tensors = Data(bytes[(2 + cardLength)...])
+            try? FileManager.default.removeItem(atPath: folder)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: folder + "/model.json", contents: card)
+            struct Named: Decodable { var learnedFile: String }
+            if let name = (try? JSONDecoder().decode(Named.self, from: card))?.learnedFile,
+               !name.isEmpty, !name.contains("/"), name != ".", name != "..", name.utf8.count < 200 {
+                FileManager.default.createFile(atPath: folder + "/" + name, contents: tensors)
+            }
+            do {
+                let model = try loadModel(folder)
+                let values = model.card.imageShape.reduce(1, *)
+                let p = try model.probabilities(Matrix(rows: 1, cols: values, data: (0..<values).map { Float($0 % 7) / 7 }))
+                XCTAssertEqual(p.cols, model.card.classNames.count, path)
+                XCTAssertTrue(p.data.allSatisfy { $0.isFinite && $0 >= 0 }, "\(path): \(p.data)")
+                XCTAssertEqual(p.data.reduce(0, +), 1, accuracy: 1e-3, path)
+                XCTAssertFalse(seed && refusedSeeds.contains((path as NSString).lastPathComponent), "\(path) must be refused")
+            } catch {
+                XCTAssertTrue("\(error)".contains(folder), "\(path): the error does not name the folder: \(error)")
+                XCTAssertFalse(seed && !refusedSeeds.contains((path as NSString).lastPathComponent), "\(path) must load: \(error)")
+            }
+            count += 1
+        }
+        XCTAssertGreaterThanOrEqual(count, 5)
+    }
+
+    /// EXIF segments (fuzz/Targets/exif) in a fixed valid 3×2 JPEG: each decodes, as stored or
+    /// turned, with the same pixel values.
+    func testEXIFSegments() throws {
+        let plain = try encodeJPEG(Image(width: 3, height: 2, channels: 3, pixels: (0..<18).map { UInt8($0 * 14) }), quality: 95)
+        let stored = try decodeJPEG(plain).pixels.sorted()
+        var count = 0
+        for (path, _) in corpusFiles("exif") {
+            let body = Array("Exif\0\0".utf8) + [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))).prefix(65_000)
+            let length = body.count + 2
+            let jpeg = Array(plain[..<2]) + [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + body + Array(plain[2...])
+            let image = try decodeJPEG(jpeg, name: path)
+            XCTAssertTrue([3, 2] == [image.width, image.height] || [2, 3] == [image.width, image.height], path)
+            XCTAssertEqual(image.pixels.sorted(), stored, path)
+            count += 1
+        }
+        XCTAssertGreaterThanOrEqual(count, 8)
+    }
+
+    /// Every file of a target's corpus and regressions, with whether it is a named seed.
+    private func corpusFiles(_ target: String) -> [(path: String, seed: Bool)] {
+        ["corpus", "regressions"].flatMap { folder -> [(path: String, seed: Bool)] in
+            let directory = "\(fuzzFolder)/\(folder)/\(target)"
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return names.sorted().filter { !$0.hasPrefix(".") }.map { ("\(directory)/\($0)", folder == "corpus" && isSeedName($0)) }
+        }
     }
 
     /// Runs `decode` on every file of the target's corpus and regressions; `decode` gets the
