@@ -26,6 +26,8 @@ public struct ExperimentOptions: ParsableArguments {
 
     public func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t).") }
+        if out?.isEmpty == true { throw ValidationError("--out must name a folder, got an empty path.") }
+        if data.isEmpty { throw ValidationError("--data must name a data set, a folder or a file, got an empty string.") }
     }
 
     /// The output folder: `--out`, or `results/<experiment>`.
@@ -53,7 +55,10 @@ public func runExperiment(_ name: String, _ body: () throws -> Void) -> Never {
 
 /// A one-sentence description of any error (typed errors of the suite describe themselves).
 public func describe(_ error: Error) -> String {
-    let text = String(describing: error)
+    // A file of a run's staging folder is named by where it was meant to go (the staging folder
+    // is removed when the run fails, and the folder's previous contents stay).
+    let text = String(describing: error).replacingOccurrences(of: #"/\.([^/]+)\.staging-[0-9]+(/|\b)"#, with: "/$1$2",
+                                                             options: .regularExpression)
     return text.hasSuffix(".") ? text : text + "."
 }
 

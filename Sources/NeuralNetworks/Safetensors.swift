@@ -117,17 +117,24 @@ struct SafetensorsContents {
 /// Reads the safetensors file at `path`; any problem throws `fail(reason)`, with a reason naming the
 /// first problem (truncation, a bad header, a tensor whose size does not match its offsets).
 func readSafetensors(_ path: String, fail: @escaping (String) -> NeuralNetworkError) throws -> SafetensorsContents {
+    // A folder, a pipe or a device is refused before it is opened (a pipe would block the read).
+    try checkRegularFile(path, maxBytes: Int.max, fail: fail)
     guard let handle = FileHandle(forReadingAtPath: path) else { throw fail("cannot be opened (does it exist?)") }
+    func read(_ count: Int) throws -> Data {
+        do { return try handle.read(upToCount: count) ?? Data() } catch {
+            throw fail("cannot be read (\(String(cString: strerror(errno))))")
+        }
+    }
     defer { try? handle.close() }
     let fileLength = UInt64((try? handle.seekToEnd()) ?? 0)
     try? handle.seek(toOffset: 0)
     guard fileLength >= 8 else { throw fail("is \(fileLength) bytes long, too short for the 8-byte header length; the file is truncated or not safetensors") }
-    let lengthBytes = handle.readData(ofLength: 8)
+    let lengthBytes = try read(8)
     let headerLength = lengthBytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
     guard headerLength <= fileLength - 8, headerLength <= 100_000_000 else {
         throw fail("declares a \(headerLength)-byte header but has only \(fileLength - 8) bytes after the length; the file is truncated or not safetensors")
     }
-    let headerData = handle.readData(ofLength: Int(headerLength))
+    let headerData = try read(Int(headerLength))
     guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {
         throw fail("has a header that is not a JSON object; the file is not safetensors")
     }
@@ -164,7 +171,7 @@ func readSafetensors(_ path: String, fail: @escaping (String) -> NeuralNetworkEr
         shapes[name] = shape
         begins[name] = offsets[0]
     }
-    let data = handle.readData(ofLength: Int(dataLength))
+    let data = try read(Int(dataLength))
     guard data.count == Int(dataLength) else { throw fail("could not be read completely (\(data.count) of \(dataLength) data bytes)") }
     return SafetensorsContents(metadata: metadata, shapes: shapes, begins: begins, data: data, fail: fail)
 }

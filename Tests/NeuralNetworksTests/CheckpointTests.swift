@@ -237,6 +237,12 @@ final class CheckpointTests: XCTestCase {
         flipped[flipped.count - 7] ^= 0x40
         expectError(flipped, "flipped.safetensors", containing: "checksum")
         expectError(Data("not a checkpoint at all".utf8), "text.safetensors", containing: "not safetensors")
+        // A folder where the checkpoint should be: a sentence, not a trap inside Foundation's reader.
+        let asFolder = folder + "/folder.safetensors"
+        try FileManager.default.createDirectory(atPath: asFolder, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try resumed(mlp, from: asFolder, data: data, test: test, classes: 3)) { error in
+            XCTAssertTrue("\(error)".contains(asFolder) && "\(error)".contains("is a folder"), "\(error)")
+        }
     }
 
     func testACheckpointOfOtherOptionsDataOrNetworkNamesWhatDiffers() throws {

@@ -87,6 +87,14 @@ struct Train: ParsableCommand {
         if !(fraction >= 0 && fraction <= 0.9) { throw ValidationError("--test-fraction must be between 0 and 0.9, got \(fraction).") }
         if fraction == 0 && test == nil { throw ValidationError("--test-fraction 0 needs a separate test folder (--test DIR) to score the model on.") }
         if out.isEmpty { throw ValidationError("--out must name a folder, got an empty path.") }
+        if let checkpoint {
+            if checkpoint.isEmpty { throw ValidationError("--checkpoint must name a file, got an empty path.") }
+            switch fileKind(atPath: checkpoint) {
+            case .regular, .unavailable: break   // an existing checkpoint, or one to write
+            case .folder: throw ValidationError("--checkpoint \(checkpoint) is a folder, not a file; name a file such as \(checkpoint)/training-checkpoint.safetensors.")
+            case let .special(description): throw ValidationError("--checkpoint \(checkpoint) is \(description), not a regular file.")
+            }
+        }
     }
 
     func run() throws {
