@@ -186,7 +186,21 @@ public struct LoadedModel {
     public let entry: ModelEntry
     public let classifier: any Classifier
 
-    public func probabilities(_ x: Matrix) throws -> Matrix { try classifier.probabilities(x) }
+    /// The folder the model was loaded from.
+    public let folder: String
+
+    /// Class probabilities; throws, naming the folder, when the model gives a non-finite one (a
+    /// damaged model whose values overflow), never NaN probabilities.
+    public func probabilities(_ x: Matrix) throws -> Matrix {
+        let p: Matrix
+        do { p = try classifier.probabilities(x) } catch let ClassifierError.numericalFailure(_, reason) {
+            throw SavedModelError(description: "the model in \(folder) fails on this input: \(reason)")
+        }
+        if let (row, _) = p.firstNonFinite() {
+            throw SavedModelError(description: "the model in \(folder) gives non-finite probabilities for input \(row + 1) (its learned values overflow); the model folder is damaged, train the model again")
+        }
+        return p
+    }
 }
 
 /// Loads the model saved in `folder`: its card, then its learned tensors, cross-checked (model,
@@ -217,5 +231,5 @@ public func loadModel(_ folder: String) throws -> LoadedModel {
     } catch {
         throw bad("does not fit the model (\(describe(error).dropLast()))")
     }
-    return LoadedModel(card: card, entry: entry, classifier: model)
+    return LoadedModel(card: card, entry: entry, classifier: model, folder: folder)
 }

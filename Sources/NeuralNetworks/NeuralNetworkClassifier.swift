@@ -184,7 +184,16 @@ public struct NeuralNetworkClassifier: Classifier {
         }
         let xs = try inputNormalization.apply(x, mean: inputMean, std: inputStd)
         let out = try model.outputs(xs, batchSize: options.evaluationBatchSize)
-        return out.data.withUnsafeBufferPointer { options.loss.probabilities(output: $0.baseAddress!, batch: x.rows, width: out.cols) }
+        let p = try out.data.withUnsafeBufferPointer { buffer -> Matrix in
+            guard let base = buffer.baseAddress else { return Matrix(rows: x.rows, cols: out.cols) }
+            return options.loss.probabilities(output: base, batch: x.rows, width: out.cols)
+        }
+        // Finite inputs and finite weights can still overflow (weights of 1e30 from a damaged file):
+        // say so rather than hand out NaN probabilities.
+        if let (row, _) = p.firstNonFinite() {
+            throw ClassifierError.numericalFailure(model: name, reason: "the network's outputs overflow for sample \(row) (its weights are far larger than training gives); the model is damaged")
+        }
+        return p
     }
 }
 
