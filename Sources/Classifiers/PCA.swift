@@ -82,12 +82,12 @@ public struct PCA: FeatureTransform, Sendable {
             q = (0..<(d * l)).map { _ in Double(rng.normal()) }
             orthonormalizeColumns(&q, rows: d, cols: l)
             for _ in 0..<iterations {
-                q = symmetricTimes(c, d, q, l)
+                q = symmetricTimes(covariance, q, l)
                 orthonormalizeColumns(&q, rows: d, cols: l)
             }
         }
         // B = Qᵀ C Q (l × l), its eigenpairs, then the eigenvectors of C: Q·V.
-        let cq = symmetricTimes(c, d, q, l)
+        let cq = symmetricTimes(covariance, q, l)
         var b = [Double](repeating: 0, count: l * l)
         for i in 0..<l {
             for j in i..<l {
@@ -169,26 +169,11 @@ public struct PCA: FeatureTransform, Sendable {
     }
 }
 
-/// C·Q for a symmetric D × D matrix `c` (row-major) and Q of `l` columns stored column after column.
-private func symmetricTimes(_ c: [Double], _ d: Int, _ q: [Double], _ l: Int) -> [Double] {
-    var out = [Double](repeating: 0, count: d * l)
-    c.withUnsafeBufferPointer { cp in
-        q.withUnsafeBufferPointer { qp in
-            out.withUnsafeMutableBufferPointer { op in
-                Parallel.forRange(0..<l, grain: 4) { columns in
-                    for s in columns {
-                        for r in 0..<d {
-                            var acc = 0.0
-                            let row = r * d, col = s * d
-                            for t in 0..<d { acc += cp[row + t] * qp[col + t] }
-                            op[col + r] = acc
-                        }
-                    }
-                }
-            }
-        }
-    }
-    return out
+/// C·Q for a symmetric D × D matrix `c` (row-major, float) and Q of `l` columns stored column
+/// after column (in double): one matrix product in float, (Qᵀ·C)ᵀ = C·Q as C is symmetric.
+private func symmetricTimes(_ c: Matrix, _ q: [Double], _ l: Int) -> [Double] {
+    let qRows = Matrix(rows: l, cols: c.rows, data: q.map { Float($0) })
+    return qRows.matmul(c).data.map(Double.init)
 }
 
 /// Modified Gram–Schmidt, twice for stability, on the columns of a `rows` × `cols` matrix stored

@@ -138,13 +138,16 @@ public enum Setting {
     public static let restarts = Hyperparameter("restarts", .int(0...5),
                                                 "times a diverged training starts again at a third of the learning rate (0: stop with an error)")
     public static let shift = Hyperparameter("shift", .int(0...16), "training images moved by up to this many pixels (0: no augmentation)")
+    public static let components = Hyperparameter("components", .int(1...4096), "principal components kept (the directions of largest variance of the training part)")
+    public static let whiten = Hyperparameter("whiten", .choice(["no", "yes"]), "scale each principal component to unit variance")
 }
 
 // MARK: - The catalogue
 
 public enum ModelCatalog {
     /// Every model, in the order of the digits table.
-    public static let entries: [ModelEntry] = [logisticRegression, nearestNeighbors, bagOfWords(hard: true), bagOfWords(hard: false), mlp, lenet5]
+    public static let entries: [ModelEntry] = [logisticRegression, pcaLogisticRegression, nearestNeighbors, bagOfWords(hard: true), bagOfWords(hard: false),
+                                               mlp, lenet5]
 
     /// The names, for help texts.
     public static var names: [String] { entries.map(\.name) }
@@ -175,6 +178,17 @@ public enum ModelCatalog {
         defaults: ["c": .real(1), "max-iter": .int(100)], quickDefaults: [:],
         make: { s, ctx in try LogisticRegression(c: s.real("c"), maxIterations: s.int("max-iter"), seed: ctx.seed, name: "logreg") },
         row: { _ in "logreg" })
+
+    static let pcaLogisticRegression = ModelEntry(
+        name: "pca-logreg", aliases: [], summary: "PCA of the pixels (fitted on the training part), then multinomial logistic regression on the components",
+        input: .features, isNetwork: false, hyperparameters: [Setting.components, Setting.whiten, Setting.c, Setting.maxIterations],
+        defaults: ["components": .int(50), "whiten": .word("no"), "c": .real(1), "max-iter": .int(100)], quickDefaults: [:],
+        make: { s, ctx in
+            Pipeline(name: "pca-logreg",
+                     transforms: [try PCA(components: s.int("components"), whiten: s.word("whiten") == "yes", seed: ctx.seed)],
+                     classifier: try LogisticRegression(c: s.real("c"), maxIterations: s.int("max-iter"), seed: ctx.seed, name: "logreg"))
+        },
+        row: { _ in "pca-logreg" })
 
     static let nearestNeighbors = ModelEntry(
         name: "knn", aliases: ["knn5"], summary: "k-nearest neighbours on the pixels, Euclidean distance (the stored training set is the model)",
@@ -296,11 +310,19 @@ public func learnedValueCount(_ model: any Classifier, trainingCount: Int, featu
     case let m as BagOfVisualWords:
         return (m.codebook?.count ?? 0) + learnedValueCount(m.classifier, trainingCount: trainingCount, featureCount: m.featureCount)
     case let m as NeuralNetworkClassifier: return m.model?.parameterCount ?? 0
+    case let m as Pipeline:
+        // What the transforms learned (the PCA's components and mean) plus the classifier's.
+        let transformValues = m.transforms.reduce(0) { total, t in total + ((try? t.learnedState())?.values.reduce(0) { $0 + $1.count } ?? 0) }
+        let inner = (try? m.features(Matrix(rows: 1, cols: featureCount)))?.cols ?? featureCount
+        return transformValues + learnedValueCount(m.classifier, trainingCount: trainingCount, featureCount: inner)
+    case let m as any PersistableClassifier: return (try? m.learnedStateValueCount()) ?? 0
     default: return 0
     }
 }
 
 /// Length of the feature vector the model's classifier sees for one image.
 public func classifierFeatureCount(_ model: any Classifier, inputCount: Int) -> Int {
-    (model as? BagOfVisualWords)?.featureCount ?? inputCount
+    if let m = model as? BagOfVisualWords { return m.featureCount }
+    if let m = model as? Pipeline, let z = try? m.features(Matrix(rows: 1, cols: inputCount)) { return z.cols }
+    return inputCount
 }
