@@ -11,6 +11,7 @@
 import Classifiers
 import Datasets
 import Foundation
+import ImageFiles
 import NeuralNetworks
 import Tensors
 
@@ -135,7 +136,12 @@ public func readModelCard(_ folder: String) throws -> ModelCard {
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else { throw bad("is not a regular file") }
     guard Int(info.st_size) <= maxCardBytes else { throw bad("is \(info.st_size) bytes, far too large for a model card") }
-    guard let data = FileManager.default.contents(atPath: path) else { throw bad("cannot be read") }
+    // The suite's own reader (a regular file, read with read(2)); Foundation's leaked a buffer on
+    // some damaged cards (found by the saved-model fuzz target).
+    let data: Data
+    do { data = Data(try ImageFiles.readFileBytes(atPath: path, limit: maxCardBytes)) } catch {
+        throw SavedModelError(description: String(describe(error).dropLast()))
+    }
     struct Header: Decodable { var format: String?; var version: Int? }
     guard let header = try? JSONDecoder().decode(Header.self, from: data) else { throw bad("is not a JSON model card") }
     guard header.format == "cvd-model" else { throw bad("is not a cvd model card (format \(header.format ?? "missing"))") }

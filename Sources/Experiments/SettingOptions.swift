@@ -34,6 +34,8 @@ public struct SettingOptions: ParsableArguments {
     @Option(name: .customLong("patch-size"), parsing: .unconditional, help: settingHelp("patch-size")) var patchSize: String?
     @Option(parsing: .unconditional, help: settingHelp("patches")) var patches: String?
     @Option(name: .customLong("kmeans-iter"), parsing: .unconditional, help: settingHelp("kmeans-iter")) var kmeansIterations: String?
+    @Option(parsing: .unconditional, help: settingHelp("components")) var components: String?
+    @Option(parsing: .unconditional, help: settingHelp("whiten")) var whiten: String?
 
     public init() {}
 
@@ -43,7 +45,8 @@ public struct SettingOptions: ParsableArguments {
             ("epochs", epochs), ("batch-size", batchSize), ("lr", lr), ("optimizer", optimizer), ("schedule", schedule),
             ("weight-decay", weightDecay), ("restarts", restarts), ("hidden", hidden), ("activation", activation), ("shift", shift), ("k", k),
             ("weighting", weighting), ("c", c), ("max-iter", maxIterations), ("codebook-size", codebookSize),
-            ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations),
+            ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations), ("components", components),
+            ("whiten", whiten),
         ]
         return all.compactMap { n, v in v.map { (n, $0) } }
     }
