@@ -60,7 +60,8 @@ data-fashion:
 	fi
 
 # Fuzzing: fuzz/ is a package of its own (the main build never sees a fuzzer entry point). Builds
-# every libFuzzer target (PNG, JPEG, PPM/PGM, IDX plain and gzip, CSV, safetensors) with
+# every libFuzzer target (PNG, JPEG, PPM/PGM, IDX plain and gzip, CSV, safetensors, a saved model
+# folder, EXIF) with
 # AddressSanitizer and runs each for FUZZ_SECONDS; a crash, leak or hang is saved under
 # fuzz/regressions/<target>/, which the test suite (FuzzRegressionTests) replays from then on.
 FUZZ_SECONDS ?= 60
