@@ -1,0 +1,475 @@
+// Linear support vector machine, one-vs-rest, L2-regularized, hinge or squared-hinge loss, solved
+// by dual coordinate descent (LIBLINEAR's solvers 1 and 3) or by Pegasos-style SGD.
+//
+// Legend: N = samples, D = features, C = classes, K = weight vectors (1 for two classes, else C).
+// Each weight vector w (with its bias b) solves the binary problem of one class against the rest:
+//   min ½‖w‖² + ½b² + C Σᵢ ξᵢ      (hinge:          ξᵢ = max(0, 1 − yᵢ(w·xᵢ + b)))
+//   min ½‖w‖² + ½b² + C Σᵢ ξᵢ²     (squared hinge)
+// The bias is an extra feature of value 1 and is penalized like every weight (LIBLINEAR's `-B 1`,
+// scikit-learn's LinearSVC with intercept_scaling=1), so the results match LinearSVC's.
+//
+// Dual coordinate descent (Hsieh, Chang, Lin, Keerthi, Sundararajan, "A dual coordinate descent
+// method for large-scale linear SVM", ICML 2008): the dual
+//   min_α ½αᵀQ̄α − eᵀα,  0 ≤ αᵢ ≤ U,   Q̄ = Q + 𝐷,  Qᵢⱼ = yᵢyⱼ x̃ᵢ·x̃ⱼ,
+// with U = C, 𝐷ᵢᵢ = 0 for the hinge loss and U = ∞, 𝐷ᵢᵢ = 1/(2C) for the squared hinge, is minimized
+// one αᵢ at a time in a random order each epoch while w = Σ αᵢyᵢx̃ᵢ is kept up to date. As in
+// LIBLINEAR: shrinking of bound variables (optional here), and stopping once the spread of the
+// projected gradients of an epoch, max PG − min PG, is at most `tolerance` over the whole set.
+// Deviation: LIBLINEAR shuffles with the C library's rand(); here each class has its own seeded
+// generator, so the order differs from LIBLINEAR's and the optimum agrees to the tolerance.
+//
+// SGD: Pegasos (Shalev-Shwartz, Singer, Srebro, Cotter 2011) on the same problem written as
+//   min λ/2 ‖w̃‖² + (1/N) Σᵢ ℓᵢ,  λ = 1/(C·N),
+// with step 1/(λt), the projection onto the ball ‖w̃‖ ≤ 1/√λ, one shuffled pass per epoch, and the
+// weights kept as a scale times a vector so that the shrink of every step costs O(1).
+import Foundation
+import Tensors
+
+/// A linear SVM, one-vs-rest (scikit-learn's `LinearSVC` with dual=True; LIBLINEAR's `-s 1`/`-s 3` with `-B 1`).
+///
+/// Probabilities: a temperature-scaled softmax of the margins, softmax(a·z) over the C margins
+/// (sigmoid(a·z) of the one margin for two classes), where the single factor a = 1/T > 0 is fitted
+/// in `fit` by minimizing the log-loss on the training margins (Newton's method on a convex
+/// one-dimensional problem). The scaling does not change the ranking, so `predict` is the class of
+/// the largest margin, as LinearSVC's.
+public struct LinearSVM: PersistableClassifier {
+    public enum Loss: String, Sendable, CaseIterable {
+        /// max(0, 1 − y·f), LIBLINEAR's solver 3 (L1-loss SVM).
+        case hinge
+        /// max(0, 1 − y·f)², LIBLINEAR's solver 1 (L2-loss SVM), LinearSVC's default.
+        case squaredHinge
+    }
+
+    public enum Solver: Equatable, Sendable, CustomStringConvertible {
+        /// Dual coordinate descent with LIBLINEAR's stopping rule; `shrinking` drops bound variables
+        /// from the sweeps until the rule holds on the active set, then rechecks the whole set.
+        case dualCoordinateDescent(shrinking: Bool = true)
+        /// Pegasos SGD: one epoch is one shuffled pass; stops when the epoch's objective (λ/2‖w̃‖²
+        /// plus the mean loss seen during the pass) has not improved by `tolerance` on the best one
+        /// for 5 epochs in a row (scikit-learn's SGDClassifier rule), or after `maxIterations` epochs.
+        case sgd
+
+        public var description: String {
+            switch self {
+            case let .dualCoordinateDescent(s): return "dualCoordinateDescent(shrinking: \(s))"
+            case .sgd: return "sgd"
+            }
+        }
+    }
+
+    public var name: String
+    /// The weight of the summed loss against ½‖w̃‖² (scikit-learn's C). > 0.
+    public let c: Double
+    public let loss: Loss
+    public let solver: Solver
+    /// Dual coordinate descent: stop when max PG − min PG ≤ tolerance (LIBLINEAR's eps). SGD: the
+    /// improvement of the epoch objective that counts. > 0.
+    public let tolerance: Double
+    /// Epochs (passes over the data) per class. ≥ 1.
+    public let maxIterations: Int
+    /// Seed of the epoch shuffles; class k uses the k-th split of this generator.
+    public let seed: UInt64
+
+    /// K × D weights (row k: class k against the rest; for two classes the one row scores class 1).
+    public private(set) var weights: Matrix?
+    /// K biases.
+    public private(set) var intercepts: [Float] = []
+    /// The fitted softmax factor a = 1/T of the probabilities.
+    public private(set) var inverseTemperature: Float = 1
+    /// Epochs run per weight vector in the last fit.
+    public private(set) var iterations: [Int] = []
+    /// True when every weight vector of the last fit met `tolerance` before `maxIterations`.
+    public private(set) var converged = false
+    /// Dual coordinate descent: the dual objective ½αᵀQ̄α − eᵀα of each weight vector at the end
+    /// of the fit (its negative is the primal optimum when converged). Empty for SGD.
+    public private(set) var dualObjectives: [Double] = []
+    private var classCount = 0
+
+    /// - Parameters:
+    ///   - c: default 1 (LinearSVC's).
+    ///   - loss: default `.squaredHinge` (LinearSVC's).
+    ///   - solver: default `.dualCoordinateDescent(shrinking: true)`.
+    ///   - tolerance: default 1e-4 (LinearSVC's tol).
+    ///   - maxIterations: default 1000 (LinearSVC's max_iter).
+    ///   - seed: default 0.
+    public init(c: Double = 1, loss: Loss = .squaredHinge, solver: Solver = .dualCoordinateDescent(),
+                tolerance: Double = 1e-4, maxIterations: Int = 1000, seed: UInt64 = 0, name: String = "linsvm") throws {
+        let model = "LinearSVM"
+        guard c > 0, c.isFinite else {
+            throw ClassifierError.invalidHyperparameter(model: model, name: "c", reason: "it is \(c); use a finite value > 0 (smaller means a wider margin and stronger regularization)")
+        }
+        guard tolerance > 0, tolerance.isFinite else {
+            throw ClassifierError.invalidHyperparameter(model: model, name: "tolerance", reason: "it is \(tolerance); use a finite value > 0 (1e-4 is LinearSVC's)")
+        }
+        guard maxIterations >= 1 else {
+            throw ClassifierError.invalidHyperparameter(model: model, name: "maxIterations", reason: "it is \(maxIterations); use at least 1 epoch")
+        }
+        self.c = c
+        self.loss = loss
+        self.solver = solver
+        self.tolerance = tolerance
+        self.maxIterations = maxIterations
+        self.seed = seed
+        self.name = name
+    }
+
+    public mutating func fit(_ x: Matrix, _ y: [Int], classCount: Int) throws {
+        try ClassifierError.checkFitInput(model: "LinearSVM", x, y, classCount: classCount)
+        weights = nil
+        let (n, d) = (x.rows, x.cols)
+        let k = classCount == 2 ? 1 : classCount
+        // One generator per weight vector, split off in order: the shuffles do not depend on which
+        // thread solves which class.
+        var root = Xoshiro256(seed: seed)
+        let generators = (0..<k).map { _ in root.split() }
+        let norms = x.rowSquaredNorms()
+        var w = [Float](repeating: 0, count: k * d)
+        var results = [BinaryResult](repeating: BinaryResult(), count: k)
+        let (c, loss, solver, tolerance, maxIterations) = (self.c, self.loss, self.solver, self.tolerance, self.maxIterations)
+        x.data.withUnsafeBufferPointer { xp in
+            w.withUnsafeMutableBufferPointer { wp in
+                results.withUnsafeMutableBufferPointer { rp in
+                    let (xb, wb, rb) = (xp.baseAddress!, wp.baseAddress!, rp.baseAddress!)
+                    Parallel.forEachChunk(k) { cls in
+                        let positive = k == 1 ? 1 : cls
+                        let signs = y.map { $0 == positive ? Float(1) : -1 }
+                        var rng = generators[cls]
+                        let problem = BinaryProblem(x: xb, n: n, d: d, y: signs, squaredNorms: norms, c: c, loss: loss)
+                        switch solver {
+                        case let .dualCoordinateDescent(shrinking):
+                            rb[cls] = problem.solveDual(w: wb + cls * d, shrinking: shrinking, tolerance: tolerance,
+                                                        maxEpochs: maxIterations, rng: &rng)
+                        case .sgd:
+                            rb[cls] = problem.solvePegasos(w: wb + cls * d, tolerance: tolerance, maxEpochs: maxIterations, rng: &rng)
+                        }
+                    }
+                }
+            }
+        }
+        guard w.allSatisfy({ $0.isFinite }), results.allSatisfy({ $0.bias.isFinite }) else {
+            throw ClassifierError.numericalFailure(model: "LinearSVM", reason: "the weights became non-finite with solver \(solver); lower c or scale the features")
+        }
+        let fitted = Matrix(rows: k, cols: d, data: w)
+        weights = fitted
+        intercepts = results.map(\.bias)
+        iterations = results.map(\.epochs)
+        converged = results.allSatisfy(\.converged)
+        dualObjectives = solver == .sgd ? [] : results.map(\.dualObjective)
+        self.classCount = classCount
+        inverseTemperature = fitInverseTemperature(margins: try decisionFunction(x), labels: y)
+    }
+
+    /// The margins w_k·x + b_k, N × K (K = 1 for two classes: the margin of class 1).
+    public func decisionFunction(_ x: Matrix) throws -> Matrix {
+        guard let w = weights else { throw ClassifierError.notFitted(model: "LinearSVM") }
+        try ClassifierError.checkPredictInput(model: "LinearSVM", x, featureCount: w.cols)
+        var z = x.matmul(w, transposeOther: true)
+        z.addToEachRow(intercepts)
+        return z
+    }
+
+    public func probabilities(_ x: Matrix) throws -> Matrix {
+        softmaxOfMargins(try decisionFunction(x), inverseTemperature: inverseTemperature)
+    }
+
+    public func predict(_ x: Matrix) throws -> [Int] {
+        let z = try decisionFunction(x)
+        return z.cols == 1 ? z.data.map { $0 > 0 ? 1 : 0 } : z.rowArgmax()
+    }
+
+    // MARK: - Learned state
+
+    /// "weights" K × D, "intercepts" K and "inverseTemperature" [1]; K = 1 for two classes, else the class count.
+    public func learnedState() throws -> [String: Tensor] {
+        guard let w = weights else { throw ClassifierError.notFitted(model: "LinearSVM") }
+        return ["weights": Tensor(w), "intercepts": Tensor(shape: [intercepts.count], data: intercepts),
+                "inverseTemperature": Tensor(shape: [1], data: [inverseTemperature])]
+    }
+
+    public mutating func restore(from state: [String: Tensor], classCount: Int) throws {
+        let model = "LinearSVM"
+        try ClassifierError.checkRestoreClassCount(model: model, classCount)
+        var reader = LearnedStateReader(model: model, state: state)
+        let k = classCount == 2 ? 1 : classCount
+        let w = try reader.takeMatrix("weights", rows: k)
+        let b = try reader.take("intercepts", shape: [k])
+        let a = try reader.take("inverseTemperature", shape: [1])
+        guard a.data[0] > 0 else { throw reader.error("inverseTemperature", "is \(a.data[0]); it must be > 0") }
+        try reader.finish()
+        weights = w
+        intercepts = b.data
+        inverseTemperature = a.data[0]
+        self.classCount = classCount
+        iterations = []
+        dualObjectives = []
+        converged = false
+    }
+}
+
+// MARK: - Temperature-scaled softmax of margins
+
+/// softmax(a·z) per row (z N × K, K ≥ 2), or [1 − σ(a·z), σ(a·z)] for a single margin column.
+func softmaxOfMargins(_ z: Matrix, inverseTemperature a: Float) -> Matrix {
+    if z.cols == 1 {
+        var p = Matrix(rows: z.rows, cols: 2)
+        for i in 0..<z.rows {
+            let s = sigmoid(a * z.data[i])
+            p.data[2 * i] = 1 - s
+            p.data[2 * i + 1] = s
+        }
+        return p
+    }
+    var scaled = z * a
+    scaled.softmaxRows()
+    return scaled
+}
+
+/// The factor a > 0 minimizing the mean log-loss of softmaxOfMargins(z, a) on the training labels:
+/// L(a) = mean(logsumexp(a·zᵢ) − a·z_{i,yᵢ}) is convex in a with L' = mean(E_p[z] − z_y) and
+/// L'' = mean(Var_p[z]), so Newton's method from a = 1, kept positive by halving, converges.
+func fitInverseTemperature(margins z: Matrix, labels y: [Int]) -> Float {
+    let (n, k) = (z.rows, z.cols)
+    // A single margin column is the two-logit case [0, z].
+    let logits: (Int) -> [Double] = { i in
+        k == 1 ? [0, Double(z.data[i])] : (0..<k).map { Double(z.data[i * k + $0]) }
+    }
+    let rows = (0..<n).map(logits)
+    func evaluate(_ a: Double) -> (loss: Double, first: Double, second: Double) {
+        var loss = 0.0, first = 0.0, second = 0.0
+        for (i, r) in rows.enumerated() {
+            let top = r.max()! * a
+            var total = 0.0, mean = 0.0, meanSquare = 0.0
+            for v in r { let e = exp(a * v - top); total += e; mean += e * v; meanSquare += e * v * v }
+            mean /= total
+            meanSquare /= total
+            loss += log(total) + top - a * r[y[i]]
+            first += mean - r[y[i]]
+            second += max(0, meanSquare - mean * mean)
+        }
+        return (loss / Double(n), first / Double(n), second / Double(n))
+    }
+    var a = 1.0
+    var current = evaluate(a)
+    for _ in 0..<100 {
+        guard current.second > 1e-12 else { break }
+        var step = current.first / current.second
+        var next = a - step
+        while next <= 0 { step /= 2; next = a - step }
+        var candidate = evaluate(next)
+        var halvings = 0
+        while candidate.loss > current.loss + 1e-12 && halvings < 30 {
+            step /= 2; next = a - step; candidate = evaluate(next); halvings += 1
+        }
+        guard candidate.loss <= current.loss + 1e-12 else { break }
+        let change = abs(next - a)
+        a = next
+        current = candidate
+        if change <= 1e-6 * max(1, a) { break }
+    }
+    return Float(min(max(a, 1e-6), 1e6))
+}
+
+// MARK: - One binary problem
+
+struct BinaryResult {
+    var bias: Float = 0
+    var epochs = 0
+    var converged = false
+    var dualObjective = 0.0
+}
+
+/// One class against the rest: the rows of x (N × D, row-major, borrowed) with signs y = ±1.
+struct BinaryProblem {
+    let x: UnsafePointer<Float>
+    let n: Int
+    let d: Int
+    let y: [Float]
+    let squaredNorms: [Float]
+    let c: Double
+    let loss: LinearSVM.Loss
+
+    /// LIBLINEAR's solve_l2r_l1l2_svc: writes w (D) and returns the bias (the weight of the
+    /// constant feature 1) with the epochs run.
+    func solveDual(w: UnsafeMutablePointer<Float>, shrinking: Bool, tolerance: Double, maxEpochs: Int,
+                   rng: inout Xoshiro256) -> BinaryResult {
+        let (upper, diagonal) = loss == .hinge ? (c, 0.0) : (Double.infinity, 0.5 / c)
+        for j in 0..<d { w[j] = 0 }
+        var bias = 0.0
+        var alpha = [Double](repeating: 0, count: n)
+        // Q̄ᵢᵢ = ‖x̃ᵢ‖² + 𝐷ᵢᵢ, with the constant feature's 1.
+        let qd = (0..<n).map { Double(squaredNorms[$0]) + 1 + diagonal }
+        var index = Array(0..<n)
+        var activeSize = n
+        var pgMaxOld = Double.infinity, pgMinOld = -Double.infinity
+        var result = BinaryResult()
+        var epoch = 0
+        while epoch < maxEpochs {
+            epoch += 1
+            var pgMaxNew = -Double.infinity, pgMinNew = Double.infinity
+            for i in 0..<activeSize {
+                let j = i + rng.int(below: activeSize - i)
+                index.swapAt(i, j)
+            }
+            var s = 0
+            while s < activeSize {
+                let i = index[s]
+                let yi = Double(y[i])
+                let row = x + i * d
+                let g = yi * (Double(dotProduct(w, row, d)) + bias) - 1 + diagonal * alpha[i]
+                var pg = 0.0
+                if alpha[i] == 0 {
+                    if g > pgMaxOld && shrinking {
+                        activeSize -= 1
+                        index.swapAt(s, activeSize)
+                        continue
+                    } else if g < 0 {
+                        pg = g
+                    }
+                } else if alpha[i] == upper {
+                    if g < pgMinOld && shrinking {
+                        activeSize -= 1
+                        index.swapAt(s, activeSize)
+                        continue
+                    } else if g > 0 {
+                        pg = g
+                    }
+                } else {
+                    pg = g
+                }
+                pgMaxNew = max(pgMaxNew, pg)
+                pgMinNew = min(pgMinNew, pg)
+                if abs(pg) > 1e-12 {
+                    let old = alpha[i]
+                    alpha[i] = min(max(old - g / qd[i], 0), upper)
+                    let step = (alpha[i] - old) * yi
+                    addScaled(Float(step), row, to: w, d)
+                    bias += step
+                }
+                s += 1
+            }
+            if pgMaxNew - pgMinNew <= tolerance {
+                if activeSize == n {
+                    result.converged = true
+                    break
+                }
+                // Converged on the active set: recheck every variable with no shrinking bound.
+                activeSize = n
+                pgMaxOld = .infinity
+                pgMinOld = -.infinity
+                continue
+            }
+            pgMaxOld = pgMaxNew > 0 ? pgMaxNew : .infinity
+            pgMinOld = pgMinNew < 0 ? pgMinNew : -.infinity
+        }
+        // Dual objective ½‖w̃‖² + ½Σ𝐷ᵢᵢαᵢ² − Σαᵢ (LIBLINEAR's "Objective value").
+        var v = bias * bias
+        for j in 0..<d { v += Double(w[j]) * Double(w[j]) }
+        var objective = 0.5 * v
+        for a in alpha { objective += 0.5 * diagonal * a * a - a }
+        result.bias = Float(bias)
+        result.epochs = epoch
+        result.dualObjective = objective
+        return result
+    }
+
+    /// Pegasos: w̃ = scale·v; each step shrinks by (1 − 1/t), adds η·(−∂ℓ) for a violated margin,
+    /// and projects onto ‖w̃‖ ≤ 1/√λ.
+    func solvePegasos(w: UnsafeMutablePointer<Float>, tolerance: Double, maxEpochs: Int,
+                      rng: inout Xoshiro256) -> BinaryResult {
+        let lambda = 1 / (c * Double(n))
+        let radius = 1 / lambda.squareRoot()
+        for j in 0..<d { w[j] = 0 }
+        var vBias = 0.0, scale = 1.0, vNorm2 = 0.0
+        var t = 0.0
+        var best = Double.infinity, stale = 0
+        var result = BinaryResult()
+        var epoch = 0
+        while epoch < maxEpochs {
+            epoch += 1
+            let order = rng.permutation(n)
+            var lossSum = 0.0
+            for i in order {
+                t += 1
+                let row = x + i * d
+                let yi = Double(y[i])
+                let vx = Double(dotProduct(w, row, d)) + vBias
+                let margin = yi * scale * vx
+                let eta = 1 / (lambda * t)
+                // The shrink w̃ ← (1 − ηλ)w̃ = (1 − 1/t)w̃; at t = 1 it zeroes the weights.
+                if t == 1 {
+                    for j in 0..<d { w[j] = 0 }
+                    vBias = 0; vNorm2 = 0; scale = 1
+                } else {
+                    scale *= 1 - 1 / t
+                }
+                var slope = 0.0  // −∂ℓ/∂margin
+                if margin < 1 {
+                    if loss == .hinge { lossSum += 1 - margin; slope = 1 } else { lossSum += (1 - margin) * (1 - margin); slope = 2 * (1 - margin) }
+                }
+                if slope > 0 {
+                    let step = eta * slope * yi / scale
+                    let currentVx = t == 1 ? 0 : vx
+                    vNorm2 += 2 * step * currentVx + step * step * (Double(squaredNorms[i]) + 1)
+                    addScaled(Float(step), row, to: w, d)
+                    vBias += step
+                }
+                let norm = scale * max(vNorm2, 0).squareRoot()
+                if norm > radius { scale *= radius / norm }
+                if scale < 1e-9 {  // fold the scale into v before it underflows the float weights
+                    for j in 0..<d { w[j] = Float(Double(w[j]) * scale) }
+                    vBias *= scale
+                    vNorm2 *= scale * scale
+                    scale = 1
+                }
+            }
+            let objective = 0.5 * lambda * scale * scale * vNorm2 + lossSum / Double(n)
+            if objective > best - tolerance {
+                stale += 1
+                if stale >= 5 { result.converged = true; break }
+            } else {
+                stale = 0
+            }
+            best = min(best, objective)
+        }
+        for j in 0..<d { w[j] = Float(Double(w[j]) * scale) }
+        result.bias = Float(vBias * scale)
+        result.epochs = epoch
+        return result
+    }
+}
+
+// MARK: - Vector kernels
+
+/// Σ a[j]·b[j] over n floats, in 32-lane blocks (a fixed order: the same bits on every thread).
+@inline(__always)
+func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    var s0 = SIMD16<Float>(), s1 = SIMD16<Float>()
+    var j = 0
+    while j + 32 <= n {
+        s0 += ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
+        s1 += ra.loadUnaligned(fromByteOffset: 4 * j + 64, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j + 64, as: SIMD16<Float>.self)
+        j += 32
+    }
+    if j + 16 <= n {
+        s0 += ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
+        j += 16
+    }
+    var s = (s0 + s1).sum()
+    while j < n { s += a[j] * b[j]; j += 1 }
+    return s
+}
+
+/// y[j] += alpha·x[j] over n floats.
+@inline(__always)
+func addScaled(_ alpha: Float, _ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, _ n: Int) {
+    let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+    let va = SIMD16<Float>(repeating: alpha)
+    var j = 0
+    while j + 16 <= n {
+        let v = ry.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self) + va * rx.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
+        ry.storeBytes(of: v, toByteOffset: 4 * j, as: SIMD16<Float>.self)
+        j += 16
+    }
+    while j < n { y[j] += alpha * x[j]; j += 1 }
+}
