@@ -74,7 +74,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensors"]),
-        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Tensors"]),
+        .testTarget(name: "ClassifiersTests", dependencies: ["Classifiers", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], exclude: ["Fixtures"]),
         // Replays the fuzzers' seed corpus and every input they found (fuzz/corpus, fuzz/regressions).
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageIO", "Datasets", "NeuralNetworks"]),

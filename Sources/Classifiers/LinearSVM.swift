@@ -44,7 +44,7 @@ public struct LinearSVM: PersistableClassifier {
         /// Dual coordinate descent with LIBLINEAR's stopping rule; `shrinking` drops bound variables
         /// from the sweeps until the rule holds on the active set, then rechecks the whole set.
         case dualCoordinateDescent(shrinking: Bool = true)
-        /// Pegasos SGD: one epoch is one shuffled pass; stops when the epoch's objective (λ/2‖w̃‖²
+        /// Pegasos SGD on the hinge loss: one epoch is one shuffled pass; stops when the epoch's objective (λ/2‖w̃‖²
         /// plus the mean loss seen during the pass) has not improved by `tolerance` on the best one
         /// for 5 epochs in a row (scikit-learn's SGDClassifier rule), or after `maxIterations` epochs.
         case sgd
@@ -103,6 +103,11 @@ public struct LinearSVM: PersistableClassifier {
         }
         guard maxIterations >= 1 else {
             throw ClassifierError.invalidHyperparameter(model: model, name: "maxIterations", reason: "it is \(maxIterations); use at least 1 epoch")
+        }
+        // Pegasos' step 1/(λt) and its projection assume a Lipschitz loss; the squared hinge's
+        // gradient grows with the violation and makes the early steps diverge.
+        guard !(solver == .sgd && loss == .squaredHinge) else {
+            throw ClassifierError.invalidHyperparameter(model: model, name: "loss", reason: "the SGD solver (Pegasos) minimizes the hinge loss only; use loss .hinge with it, or the dual coordinate descent solver for the squared hinge")
         }
         self.c = c
         self.loss = loss
@@ -402,10 +407,8 @@ struct BinaryProblem {
                 } else {
                     scale *= 1 - 1 / t
                 }
-                var slope = 0.0  // −∂ℓ/∂margin
-                if margin < 1 {
-                    if loss == .hinge { lossSum += 1 - margin; slope = 1 } else { lossSum += (1 - margin) * (1 - margin); slope = 2 * (1 - margin) }
-                }
+                var slope = 0.0  // −∂ℓ/∂margin of the hinge
+                if margin < 1 { lossSum += 1 - margin; slope = 1 }
                 if slope > 0 {
                     let step = eta * slope * yi / scale
                     let currentVx = t == 1 ? 0 : vx
