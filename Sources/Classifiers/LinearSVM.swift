@@ -67,7 +67,7 @@ public struct LinearSVM: PersistableClassifier {
     public let tolerance: Double
     /// Epochs (passes over the data) per class. ≥ 1.
     public let maxIterations: Int
-    /// Seed of the epoch shuffles; class k uses the k-th split of this generator.
+    /// Seed of the epoch shuffles (one generator per group of classes solved together, split off in order).
     public let seed: UInt64
 
     /// K × D weights (row k: class k against the rest; for two classes the one row scores class 1).
@@ -123,10 +123,15 @@ public struct LinearSVM: PersistableClassifier {
         weights = nil
         let (n, d) = (x.rows, x.cols)
         let k = classCount == 2 ? 1 : classCount
-        // One generator per weight vector, split off in order: the shuffles do not depend on which
-        // thread solves which class.
+        // Dual coordinate descent solves the classes in groups, one group per core: a group sweeps
+        // the samples once per epoch for all of its classes (one shared shuffle), so each row is read
+        // from memory once per group instead of once per class. The groups depend on the machine's
+        // core count, never on the thread count; each has its own generator, split off in order
+        // (SGD: one generator per class).
+        let groupCount = solver == .sgd ? k : min(k, Parallel.coreCount)
+        let groupSize = (k + groupCount - 1) / groupCount
         var root = Xoshiro256(seed: seed)
-        let generators = (0..<k).map { _ in root.split() }
+        let generators = (0..<groupCount).map { _ in root.split() }
         let norms = x.rowSquaredNorms()
         var w = [Float](repeating: 0, count: k * d)
         var results = [BinaryResult](repeating: BinaryResult(), count: k)
@@ -135,17 +140,21 @@ public struct LinearSVM: PersistableClassifier {
             w.withUnsafeMutableBufferPointer { wp in
                 results.withUnsafeMutableBufferPointer { rp in
                     let (xb, wb, rb) = (xp.baseAddress!, wp.baseAddress!, rp.baseAddress!)
-                    Parallel.forEachChunk(k) { cls in
-                        let positive = k == 1 ? 1 : cls
-                        let signs = y.map { $0 == positive ? Float(1) : -1 }
-                        var rng = generators[cls]
-                        let problem = BinaryProblem(x: xb, n: n, d: d, y: signs, squaredNorms: norms, c: c, loss: loss)
+                    Parallel.forEachChunk(groupCount) { group in
+                        let classes = (group * groupSize)..<min(k, (group + 1) * groupSize)
+                        guard !classes.isEmpty else { return }
+                        var rng = generators[group]
+                        let problem = BinaryProblem(x: xb, n: n, d: d, labels: y, squaredNorms: norms, c: c, loss: loss)
                         switch solver {
                         case let .dualCoordinateDescent(shrinking):
-                            rb[cls] = problem.solveDual(w: wb + cls * d, shrinking: shrinking, tolerance: tolerance,
-                                                        maxEpochs: maxIterations, rng: &rng)
+                            let positives = classes.map { k == 1 ? 1 : $0 }
+                            let solved = problem.solveDual(positives: positives, w: wb + classes.lowerBound * d, shrinking: shrinking,
+                                                           tolerance: tolerance, maxEpochs: maxIterations, rng: &rng)
+                            for (offset, r) in solved.enumerated() { rb[classes.lowerBound + offset] = r }
                         case .sgd:
-                            rb[cls] = problem.solvePegasos(w: wb + cls * d, tolerance: tolerance, maxEpochs: maxIterations, rng: &rng)
+                            let cls = classes.lowerBound
+                            rb[cls] = problem.solvePegasos(positive: k == 1 ? 1 : cls, w: wb + cls * d, tolerance: tolerance,
+                                                           maxEpochs: maxIterations, rng: &rng)
                         }
                     }
                 }
@@ -283,104 +292,118 @@ struct BinaryResult {
     var dualObjective = 0.0
 }
 
-/// One class against the rest: the rows of x (N × D, row-major, borrowed) with signs y = ±1.
+/// The rows of x (N × D, row-major, borrowed) with their labels; each binary problem is one class
+/// (`positive`, y = +1) against the rest (y = −1).
 struct BinaryProblem {
     let x: UnsafePointer<Float>
     let n: Int
     let d: Int
-    let y: [Float]
+    let labels: [Int]
     let squaredNorms: [Float]
     let c: Double
     let loss: LinearSVM.Loss
 
-    /// LIBLINEAR's solve_l2r_l1l2_svc: writes w (D) and returns the bias (the weight of the
-    /// constant feature 1) with the epochs run.
-    func solveDual(w: UnsafeMutablePointer<Float>, shrinking: Bool, tolerance: Double, maxEpochs: Int,
-                   rng: inout Xoshiro256) -> BinaryResult {
+    /// LIBLINEAR's solve_l2r_l1l2_svc for the classes `positives` at once, sharing each epoch's
+    /// shuffle: writes their weights (consecutive rows of D at w) and returns each one's bias (the
+    /// weight of the constant feature 1), epochs and dual objective. Each class keeps its own
+    /// shrinking state and stopping rule and drops out of the sweeps once it has converged.
+    func solveDual(positives: [Int], w: UnsafeMutablePointer<Float>, shrinking: Bool, tolerance: Double, maxEpochs: Int,
+                   rng: inout Xoshiro256) -> [BinaryResult] {
         let (upper, diagonal) = loss == .hinge ? (c, 0.0) : (Double.infinity, 0.5 / c)
-        for j in 0..<d { w[j] = 0 }
-        var bias = 0.0
-        var alpha = [Double](repeating: 0, count: n)
+        let m = positives.count
+        for j in 0..<(m * d) { w[j] = 0 }
+        var bias = [Double](repeating: 0, count: m)
+        var alpha = [[Double]](repeating: [Double](repeating: 0, count: n), count: m)
+        var active = [[Bool]](repeating: [Bool](repeating: true, count: n), count: m)
+        var activeCount = [Int](repeating: n, count: m)
+        var running = Array(0..<m)
         // Q̄ᵢᵢ = ‖x̃ᵢ‖² + 𝐷ᵢᵢ, with the constant feature's 1.
         let qd = (0..<n).map { Double(squaredNorms[$0]) + 1 + diagonal }
-        var index = Array(0..<n)
-        var activeSize = n
-        var pgMaxOld = Double.infinity, pgMinOld = -Double.infinity
-        var result = BinaryResult()
+        var pgMaxOld = [Double](repeating: .infinity, count: m), pgMinOld = [Double](repeating: -.infinity, count: m)
+        var results = [BinaryResult](repeating: BinaryResult(), count: m)
+        var order = Array(0..<n)
         var epoch = 0
-        while epoch < maxEpochs {
+        while epoch < maxEpochs && !running.isEmpty {
             epoch += 1
-            var pgMaxNew = -Double.infinity, pgMinNew = Double.infinity
-            for i in 0..<activeSize {
-                let j = i + rng.int(below: activeSize - i)
-                index.swapAt(i, j)
-            }
-            var s = 0
-            while s < activeSize {
-                let i = index[s]
-                let yi = Double(y[i])
+            var pgMaxNew = [Double](repeating: -.infinity, count: m), pgMinNew = [Double](repeating: .infinity, count: m)
+            rng.shuffle(&order)
+            for i in order {
                 let row = x + i * d
-                let g = yi * (Double(dotProduct(w, row, d)) + bias) - 1 + diagonal * alpha[i]
-                var pg = 0.0
-                if alpha[i] == 0 {
-                    if g > pgMaxOld && shrinking {
-                        activeSize -= 1
-                        index.swapAt(s, activeSize)
-                        continue
-                    } else if g < 0 {
+                for cls in running where active[cls][i] {
+                    let wc = w + cls * d
+                    let yi: Double = labels[i] == positives[cls] ? 1 : -1
+                    let a = alpha[cls][i]
+                    let g = yi * (Double(dotProduct(wc, row, d)) + bias[cls]) - 1 + diagonal * a
+                    var pg = 0.0
+                    if a == 0 {
+                        if g > pgMaxOld[cls] && shrinking {
+                            active[cls][i] = false
+                            activeCount[cls] -= 1
+                            continue
+                        } else if g < 0 {
+                            pg = g
+                        }
+                    } else if a == upper {
+                        if g < pgMinOld[cls] && shrinking {
+                            active[cls][i] = false
+                            activeCount[cls] -= 1
+                            continue
+                        } else if g > 0 {
+                            pg = g
+                        }
+                    } else {
                         pg = g
                     }
-                } else if alpha[i] == upper {
-                    if g < pgMinOld && shrinking {
-                        activeSize -= 1
-                        index.swapAt(s, activeSize)
-                        continue
-                    } else if g > 0 {
-                        pg = g
+                    pgMaxNew[cls] = max(pgMaxNew[cls], pg)
+                    pgMinNew[cls] = min(pgMinNew[cls], pg)
+                    if abs(pg) > 1e-12 {
+                        let updated = min(max(a - g / qd[i], 0), upper)
+                        alpha[cls][i] = updated
+                        let step = (updated - a) * yi
+                        addScaled(Float(step), row, to: wc, d)
+                        bias[cls] += step
                     }
+                }
+            }
+            var stillRunning: [Int] = []
+            for cls in running {
+                results[cls].epochs = epoch
+                if pgMaxNew[cls] - pgMinNew[cls] <= tolerance {
+                    if activeCount[cls] == n {
+                        results[cls].converged = true
+                        continue
+                    }
+                    // Converged on the active set: recheck every variable with no shrinking bound.
+                    for i in 0..<n { active[cls][i] = true }
+                    activeCount[cls] = n
+                    pgMaxOld[cls] = .infinity
+                    pgMinOld[cls] = -.infinity
                 } else {
-                    pg = g
+                    pgMaxOld[cls] = pgMaxNew[cls] > 0 ? pgMaxNew[cls] : .infinity
+                    pgMinOld[cls] = pgMinNew[cls] < 0 ? pgMinNew[cls] : -.infinity
                 }
-                pgMaxNew = max(pgMaxNew, pg)
-                pgMinNew = min(pgMinNew, pg)
-                if abs(pg) > 1e-12 {
-                    let old = alpha[i]
-                    alpha[i] = min(max(old - g / qd[i], 0), upper)
-                    let step = (alpha[i] - old) * yi
-                    addScaled(Float(step), row, to: w, d)
-                    bias += step
-                }
-                s += 1
+                stillRunning.append(cls)
             }
-            if pgMaxNew - pgMinNew <= tolerance {
-                if activeSize == n {
-                    result.converged = true
-                    break
-                }
-                // Converged on the active set: recheck every variable with no shrinking bound.
-                activeSize = n
-                pgMaxOld = .infinity
-                pgMinOld = -.infinity
-                continue
-            }
-            pgMaxOld = pgMaxNew > 0 ? pgMaxNew : .infinity
-            pgMinOld = pgMinNew < 0 ? pgMinNew : -.infinity
+            running = stillRunning
         }
-        // Dual objective ½‖w̃‖² + ½Σ𝐷ᵢᵢαᵢ² − Σαᵢ (LIBLINEAR's "Objective value").
-        var v = bias * bias
-        for j in 0..<d { v += Double(w[j]) * Double(w[j]) }
-        var objective = 0.5 * v
-        for a in alpha { objective += 0.5 * diagonal * a * a - a }
-        result.bias = Float(bias)
-        result.epochs = epoch
-        result.dualObjective = objective
-        return result
+        for cls in 0..<m {
+            // Dual objective ½‖w̃‖² + ½Σ𝐷ᵢᵢαᵢ² − Σαᵢ (LIBLINEAR's "Objective value").
+            let wc = w + cls * d
+            var v = bias[cls] * bias[cls]
+            for j in 0..<d { v += Double(wc[j]) * Double(wc[j]) }
+            var objective = 0.5 * v
+            for a in alpha[cls] { objective += 0.5 * diagonal * a * a - a }
+            results[cls].bias = Float(bias[cls])
+            results[cls].dualObjective = objective
+        }
+        return results
     }
 
     /// Pegasos: w̃ = scale·v; each step shrinks by (1 − 1/t), adds η·(−∂ℓ) for a violated margin,
     /// and projects onto ‖w̃‖ ≤ 1/√λ.
-    func solvePegasos(w: UnsafeMutablePointer<Float>, tolerance: Double, maxEpochs: Int,
+    func solvePegasos(positive: Int, w: UnsafeMutablePointer<Float>, tolerance: Double, maxEpochs: Int,
                       rng: inout Xoshiro256) -> BinaryResult {
+        let y = labels.map { $0 == positive ? 1.0 : -1.0 }
         let lambda = 1 / (c * Double(n))
         let radius = 1 / lambda.squareRoot()
         for j in 0..<d { w[j] = 0 }
@@ -396,7 +419,7 @@ struct BinaryProblem {
             for i in order {
                 t += 1
                 let row = x + i * d
-                let yi = Double(y[i])
+                let yi = y[i]
                 let vx = Double(dotProduct(w, row, d)) + vBias
                 let margin = yi * scale * vx
                 let eta = 1 / (lambda * t)
