@@ -11,9 +11,11 @@
 // Fan, Chen, Lin, "Working set selection using second order information for training SVM", JMLR
 // 2005), stopping when m(α) − M(α) < `tolerance` (LIBSVM's eps), and LIBSVM's ρ (the mean yᵢ∇ᵢ
 // over free αᵢ). The decision of the pair is f(x) = Σᵢ αᵢyᵢK(xᵢ, x) − ρ, positive for class a.
-// Deviations from LIBSVM: no shrinking; the kernel rows of a pair are computed all at once (one
-// GEMM) when the n × n matrix fits in `cacheMegabytes`, else one at a time into a least-recently-
-// used cache of that size; the gradient and α are kept in double, the kernel in float32.
+// Deviations from LIBSVM: no shrinking; when every pair's n × n kernel fits in `cacheMegabytes`,
+// the within-class blocks K(a, a) are computed once (one GEMM each) and shared by the pairs of a
+// class, and each pair computes its cross block K(a, b) by one GEMM and holds its whole kernel;
+// otherwise rows are computed one at a time into a least-recently-used cache of that size. The
+// gradient and α are kept in double, the kernel in float32.
 // Pairs are independent problems, solved in parallel over the cores; the result does not depend
 // on the thread count.
 import Foundation
@@ -126,19 +128,46 @@ public struct KernelSVM: PersistableClassifier {
         let g = resolvedGamma(x)
         let pairs = Self.pairs(classCount)
         let norms = x.rowSquaredNorms()
+        let classRows = members.map { x.rows($0) }
+        let classNorms = members.map { $0.map { norms[$0] } }
+        let cacheBytes = cacheMegabytes << 20
+        let largestPair = pairs.map { members[$0.0].count + members[$0.1].count }.max()!
+        // When every pair's kernel fits the cache, the within-class blocks K(a, a) are computed once
+        // and shared by the C − 1 pairs of each class; a pair then computes only its cross block.
+        let blocks = largestPair * largestPair * 4 <= cacheBytes
+        let within: [Matrix] = blocks ? (0..<classCount).map { a in
+            var k = classRows[a].matmul(classRows[a], transposeOther: true)
+            rbfInPlace(&k, rowNorms: classNorms[a], columnNorms: classNorms[a], gamma: Float(g))
+            for i in 0..<k.rows { k.data[i * k.cols + i] = 1 }
+            return k
+        } : []
         var solutions = [PairSolution?](repeating: nil, count: pairs.count)
-        let (c, tolerance, maxIterations, cacheBytes) = (self.c, self.tolerance, self.maxIterations, cacheMegabytes << 20)
+        let (c, tolerance, maxIterations) = (self.c, self.tolerance, self.maxIterations)
+        // One lane per thread takes the next unsolved pair; a pair's result does not depend on the
+        // lane, so neither the thread count nor the order changes the model.
+        let queue = WorkQueue(count: pairs.count)
         solutions.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
-            Parallel.forEachChunk(pairs.count) { p in
-                let (a, b) = pairs[p]
-                let rows = members[a] + members[b]
-                let problem = PairProblem(x: x.rows(rows), squaredNorms: rows.map { norms[$0] }, positives: members[a].count,
-                                          gamma: Float(g), cacheBytes: cacheBytes)
-                var solution = problem.solve(c: c, tolerance: tolerance,
-                                             maxIterations: maxIterations ?? max(10_000_000, 100 * rows.count))
-                solution.rows = rows
-                (base + p).pointee = solution
+            Parallel.forEachChunk(min(Parallel.threadCount, pairs.count)) { _ in
+                let buffer: UnsafeMutablePointer<Float>? = blocks ? .allocate(capacity: largestPair * largestPair) : nil
+                defer { buffer?.deallocate() }
+                while let p = queue.next() {
+                    let (a, b) = pairs[p]
+                    let (na, nb) = (members[a].count, members[b].count)
+                    let kernel: KernelRows
+                    if let buffer {
+                        assemblePairKernel(into: buffer, within[a], within[b], classRows[a], classRows[b],
+                                           classNorms[a], classNorms[b], gamma: Float(g))
+                        kernel = KernelRows(precomputed: buffer, n: na + nb)
+                    } else {
+                        kernel = KernelRows(x: Matrix.vstack([classRows[a], classRows[b]]), squaredNorms: classNorms[a] + classNorms[b],
+                                            gamma: Float(g), cacheBytes: cacheBytes)
+                    }
+                    var solution = solvePair(kernel: kernel, n: na + nb, positives: na, c: c, tolerance: tolerance,
+                                             maxIterations: maxIterations ?? max(10_000_000, 100 * (na + nb)))
+                    solution.rows = members[a] + members[b]
+                    (base + p).pointee = solution
+                }
             }
         }
         let solved = solutions.map { $0! }
@@ -292,126 +321,167 @@ struct PairSolution {
     var rows: [Int] = []
 }
 
-/// The samples of one class pair: the first `positives` rows are class a (y = +1), the rest class b.
-struct PairProblem {
-    let x: Matrix
-    let squaredNorms: [Float]
-    let positives: Int
-    let gamma: Float
-    let cacheBytes: Int
-
-    func solve(c: Double, tolerance: Double, maxIterations: Int) -> PairSolution {
-        let n = x.rows
-        let y = (0..<n).map { $0 < positives ? 1.0 : -1.0 }
-        let kernel = KernelRows(problem: self)
-        var alpha = [Double](repeating: 0, count: n)
-        var grad = [Double](repeating: -1, count: n)  // ∇ = Qα − e
-        let tau = 1e-12
-        var iteration = 0
-        var converged = false
-        // Q̄ᵢᵢ = K(xᵢ, xᵢ) = 1 for the RBF kernel.
-        while iteration < maxIterations {
-            // WSS2: i maximizes −yᵢ∇ᵢ over I_up; j minimizes the second-order decrease over I_low.
-            var gMax = -Double.infinity, gMax2 = -Double.infinity
-            var i = -1
-            for t in 0..<n {
-                if y[t] > 0 {
-                    if alpha[t] < c && -grad[t] >= gMax { gMax = -grad[t]; i = t }
-                } else if alpha[t] > 0 && grad[t] >= gMax {
-                    gMax = grad[t]; i = t
-                }
-            }
-            guard i >= 0 else { converged = true; break }
-            let ki = kernel.row(i)
-            var j = -1
-            var best = Double.infinity
-            let yi = y[i]
-            for t in 0..<n {
-                if y[t] > 0 {
-                    guard alpha[t] > 0 else { continue }
-                    let diff = gMax + grad[t]
-                    if grad[t] >= gMax2 { gMax2 = grad[t] }
-                    if diff > 0 {
-                        // QD_i + QD_t − 2yᵢ·Q_it, with Q_it = yᵢ·y_t·K_it and y_t = +1.
-                        let quad = 2 - 2 * yi * yi * Double(ki[t])
-                        let decrease = -(diff * diff) / (quad > 0 ? quad : tau)
-                        if decrease <= best { j = t; best = decrease }
-                    }
-                } else {
-                    guard alpha[t] < c else { continue }
-                    let diff = gMax - grad[t]
-                    if -grad[t] >= gMax2 { gMax2 = -grad[t] }
-                    if diff > 0 {
-                        let quad = 2 - 2 * yi * Double(ki[t])  // + 2yᵢ·Q_it with y_t = −1
-                        let decrease = -(diff * diff) / (quad > 0 ? quad : tau)
-                        if decrease <= best { j = t; best = decrease }
-                    }
-                }
-            }
-            if gMax + gMax2 < tolerance || j < 0 { converged = true; break }
-            iteration += 1
-            let kj = kernel.row(j)
-            // The analytic two-variable update (LIBSVM's Solver::Solve), then the clip to the box.
-            let qij = y[i] * y[j] * Double(ki[j])
-            let (oldI, oldJ) = (alpha[i], alpha[j])
-            if y[i] != y[j] {
-                let quad = max(2 + 2 * qij, tau)
-                let delta = (-grad[i] - grad[j]) / quad
-                let diff = alpha[i] - alpha[j]
-                alpha[i] += delta
-                alpha[j] += delta
-                if diff > 0 {
-                    if alpha[j] < 0 { alpha[j] = 0; alpha[i] = diff }
-                } else if alpha[i] < 0 {
-                    alpha[i] = 0; alpha[j] = -diff
-                }
-                if diff > 0 {
-                    if alpha[i] > c { alpha[i] = c; alpha[j] = c - diff }
-                } else if alpha[j] > c {
-                    alpha[j] = c; alpha[i] = c + diff
-                }
-            } else {
-                let quad = max(2 - 2 * qij, tau)
-                let delta = (grad[i] - grad[j]) / quad
-                let sum = alpha[i] + alpha[j]
-                alpha[i] -= delta
-                alpha[j] += delta
-                if sum > c {
-                    if alpha[i] > c { alpha[i] = c; alpha[j] = sum - c }
-                } else if alpha[j] < 0 {
-                    alpha[j] = 0; alpha[i] = sum
-                }
-                if sum > c {
-                    if alpha[j] > c { alpha[j] = c; alpha[i] = sum - c }
-                } else if alpha[i] < 0 {
-                    alpha[i] = 0; alpha[j] = sum
-                }
-            }
-            // ∇ₜ += Q_ti·Δαᵢ + Q_tj·Δαⱼ, with Q_ti = y_t·yᵢ·K_ti.
-            let di = (alpha[i] - oldI) * y[i], dj = (alpha[j] - oldJ) * y[j]
-            grad.withUnsafeMutableBufferPointer { gp in
-                y.withUnsafeBufferPointer { yp in
-                    for t in 0..<n { gp[t] += yp[t] * (Double(ki[t]) * di + Double(kj[t]) * dj) }
-                }
-            }
-        }
-        // ρ: the mean of yᵢ∇ᵢ over the free αᵢ, else the middle of the feasible interval.
-        var upper = Double.infinity, lower = -Double.infinity, freeSum = 0.0, freeCount = 0
+/// SMO on one pair of n samples whose first `positives` are class a (y = +1), the rest class b.
+func solvePair(kernel: KernelRows, n: Int, positives: Int, c: Double, tolerance: Double, maxIterations: Int) -> PairSolution {
+    let y = (0..<n).map { $0 < positives ? 1.0 : -1.0 }
+    var alpha = [Double](repeating: 0, count: n)
+    var grad = [Double](repeating: -1, count: n)  // ∇ = Qα − e
+    let tau = 1e-12
+    var iteration = 0
+    var converged = false
+    // Q̄ᵢᵢ = K(xᵢ, xᵢ) = 1 for the RBF kernel.
+    while iteration < maxIterations {
+        // WSS2: i maximizes −yᵢ∇ᵢ over I_up; j minimizes the second-order decrease over I_low.
+        var gMax = -Double.infinity, gMax2 = -Double.infinity
+        var i = -1
         for t in 0..<n {
-            let yg = y[t] * grad[t]
-            if alpha[t] >= c {
-                if y[t] < 0 { upper = min(upper, yg) } else { lower = max(lower, yg) }
-            } else if alpha[t] <= 0 {
-                if y[t] > 0 { upper = min(upper, yg) } else { lower = max(lower, yg) }
-            } else {
-                freeCount += 1; freeSum += yg
+            if y[t] > 0 {
+                if alpha[t] < c && -grad[t] >= gMax { gMax = -grad[t]; i = t }
+            } else if alpha[t] > 0 && grad[t] >= gMax {
+                gMax = grad[t]; i = t
             }
         }
-        let rho = freeCount > 0 ? freeSum / Double(freeCount) : (upper + lower) / 2
-        // Training decision values f = ΣⱼαⱼyⱼK_tj − ρ = y_t(∇_t + 1) − ρ, for Platt scaling.
-        let decisions = (0..<n).map { y[$0] * (grad[$0] + 1) - rho }
-        let (a, b) = fitPlatt(decisions: decisions, positive: y.map { $0 > 0 })
-        return PairSolution(alpha: alpha, rho: rho, iterations: iteration, converged: converged, plattA: a, plattB: b)
+        guard i >= 0 else { converged = true; break }
+        let ki = kernel.row(i)
+        var j = -1
+        var best = Double.infinity
+        let yi = y[i]
+        for t in 0..<n {
+            if y[t] > 0 {
+                guard alpha[t] > 0 else { continue }
+                let diff = gMax + grad[t]
+                if grad[t] >= gMax2 { gMax2 = grad[t] }
+                if diff > 0 {
+                    // QD_i + QD_t − 2yᵢ·Q_it, with Q_it = yᵢ·y_t·K_it and y_t = +1.
+                    let quad = 2 - 2 * yi * yi * Double(ki[t])
+                    let decrease = -(diff * diff) / (quad > 0 ? quad : tau)
+                    if decrease <= best { j = t; best = decrease }
+                }
+            } else {
+                guard alpha[t] < c else { continue }
+                let diff = gMax - grad[t]
+                if -grad[t] >= gMax2 { gMax2 = -grad[t] }
+                if diff > 0 {
+                    let quad = 2 - 2 * yi * Double(ki[t])  // + 2yᵢ·Q_it with y_t = −1
+                    let decrease = -(diff * diff) / (quad > 0 ? quad : tau)
+                    if decrease <= best { j = t; best = decrease }
+                }
+            }
+        }
+        if gMax + gMax2 < tolerance || j < 0 { converged = true; break }
+        iteration += 1
+        let kj = kernel.row(j)
+        // The analytic two-variable update (LIBSVM's Solver::Solve), then the clip to the box.
+        let qij = y[i] * y[j] * Double(ki[j])
+        let (oldI, oldJ) = (alpha[i], alpha[j])
+        if y[i] != y[j] {
+            let quad = max(2 + 2 * qij, tau)
+            let delta = (-grad[i] - grad[j]) / quad
+            let diff = alpha[i] - alpha[j]
+            alpha[i] += delta
+            alpha[j] += delta
+            if diff > 0 {
+                if alpha[j] < 0 { alpha[j] = 0; alpha[i] = diff }
+            } else if alpha[i] < 0 {
+                alpha[i] = 0; alpha[j] = -diff
+            }
+            if diff > 0 {
+                if alpha[i] > c { alpha[i] = c; alpha[j] = c - diff }
+            } else if alpha[j] > c {
+                alpha[j] = c; alpha[i] = c + diff
+            }
+        } else {
+            let quad = max(2 - 2 * qij, tau)
+            let delta = (grad[i] - grad[j]) / quad
+            let sum = alpha[i] + alpha[j]
+            alpha[i] -= delta
+            alpha[j] += delta
+            if sum > c {
+                if alpha[i] > c { alpha[i] = c; alpha[j] = sum - c }
+            } else if alpha[j] < 0 {
+                alpha[j] = 0; alpha[i] = sum
+            }
+            if sum > c {
+                if alpha[j] > c { alpha[j] = c; alpha[i] = sum - c }
+            } else if alpha[i] < 0 {
+                alpha[i] = 0; alpha[j] = sum
+            }
+        }
+        // ∇ₜ += Q_ti·Δαᵢ + Q_tj·Δαⱼ, with Q_ti = y_t·yᵢ·K_ti.
+        let di = (alpha[i] - oldI) * y[i], dj = (alpha[j] - oldJ) * y[j]
+        grad.withUnsafeMutableBufferPointer { gp in
+            y.withUnsafeBufferPointer { yp in
+                for t in 0..<n { gp[t] += yp[t] * (Double(ki[t]) * di + Double(kj[t]) * dj) }
+            }
+        }
+    }
+    // ρ: the mean of yᵢ∇ᵢ over the free αᵢ, else the middle of the feasible interval.
+    var upper = Double.infinity, lower = -Double.infinity, freeSum = 0.0, freeCount = 0
+    for t in 0..<n {
+        let yg = y[t] * grad[t]
+        if alpha[t] >= c {
+            if y[t] < 0 { upper = min(upper, yg) } else { lower = max(lower, yg) }
+        } else if alpha[t] <= 0 {
+            if y[t] > 0 { upper = min(upper, yg) } else { lower = max(lower, yg) }
+        } else {
+            freeCount += 1; freeSum += yg
+        }
+    }
+    let rho = freeCount > 0 ? freeSum / Double(freeCount) : (upper + lower) / 2
+    // Training decision values f = ΣⱼαⱼyⱼK_tj − ρ = y_t(∇_t + 1) − ρ, for Platt scaling.
+    let decisions = (0..<n).map { y[$0] * (grad[$0] + 1) - rho }
+    let (a, b) = fitPlatt(decisions: decisions, positive: y.map { $0 > 0 })
+    return PairSolution(alpha: alpha, rho: rho, iterations: iteration, converged: converged, plattA: a, plattB: b)
+}
+
+/// Hands out 0..<count once each to whichever thread asks first.
+final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken = 0
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard taken < count else { return nil }
+        taken += 1
+        return taken - 1
+    }
+}
+
+/// The kernel of pair (a, b), n × n with n = na + nb, into `k`: the within-class blocks copied from
+/// `kaa` and `kbb`, the cross block K(a, b) by one GEMM and the RBF, and K(b, a) its transpose.
+func assemblePairKernel(into k: UnsafeMutablePointer<Float>, _ kaa: Matrix, _ kbb: Matrix, _ xa: Matrix, _ xb: Matrix,
+                        _ normsA: [Float], _ normsB: [Float], gamma: Float) {
+    let (na, nb) = (xa.rows, xb.rows)
+    let n = na + nb
+    kaa.data.withUnsafeBufferPointer { src in
+        for i in 0..<na { (k + i * n).update(from: src.baseAddress! + i * na, count: na) }
+    }
+    kbb.data.withUnsafeBufferPointer { src in
+        for j in 0..<nb { (k + (na + j) * n + na).update(from: src.baseAddress! + j * nb, count: nb) }
+    }
+    xa.data.withUnsafeBufferPointer { pa in
+        xb.data.withUnsafeBufferPointer { pb in
+            sgemm(transA: false, transB: true, m: na, n: nb, k: xa.cols, a: pa.baseAddress!, lda: xa.cols,
+                  b: pb.baseAddress!, ldb: xb.cols, c: k + na, ldc: n)
+        }
+    }
+    normsA.withUnsafeBufferPointer { ra in
+        normsB.withUnsafeBufferPointer { rb in
+            rbfBlock(k + na, rows: na, cols: nb, stride: n, rowNorms: ra.baseAddress!, columnNorms: rb.baseAddress!, gamma: gamma)
+        }
+    }
+    // K(b, a) = K(a, b)ᵀ, in 64 × 64 tiles.
+    let tile = 64
+    for i0 in stride(from: 0, to: na, by: tile) {
+        for j0 in stride(from: 0, to: nb, by: tile) {
+            for i in i0..<min(i0 + tile, na) {
+                for j in j0..<min(j0 + tile, nb) { k[(na + j) * n + i] = k[i * n + na + j] }
+            }
+        }
     }
 }
 
@@ -419,40 +489,47 @@ struct PairProblem {
 /// in the cache, else each on demand into a least-recently-used cache of whole rows. A class so that
 /// the rows handed out stay at a fixed address while the solver reads them.
 final class KernelRows {
-    let problem: PairProblem
+    private let n: Int
     private let storage: UnsafeMutablePointer<Float>
-    private let full: Bool
+    private let owned: Bool
+    private let x: Matrix
+    private let squaredNorms: [Float]
+    private let gamma: Float
     private var slotOfRow: [Int] = []
     private var rowOfSlot: [Int] = []
     private var lastUse: [Int] = []
     private var clock = 0
 
-    init(problem: PairProblem) {
-        self.problem = problem
-        let n = problem.x.rows
-        full = n * n * 4 <= problem.cacheBytes
-        if full {
-            var k = problem.x.matmul(problem.x, transposeOther: true)
-            rbfInPlace(&k, rowNorms: problem.squaredNorms, columnNorms: problem.squaredNorms, gamma: problem.gamma)
-            for i in 0..<n { k.data[i * n + i] = 1 }
-            storage = .allocate(capacity: n * n)
-            k.data.withUnsafeBufferPointer { storage.initialize(from: $0.baseAddress!, count: n * n) }
-        } else {
-            let slots = max(2, problem.cacheBytes / (4 * n))
-            storage = .allocate(capacity: slots * n)
-            storage.initialize(repeating: 0, count: slots * n)
-            slotOfRow = [Int](repeating: -1, count: n)
-            rowOfSlot = [Int](repeating: -1, count: slots)
-            lastUse = [Int](repeating: 0, count: slots)
-        }
+    /// The whole n × n kernel, computed already (borrowed, not freed).
+    init(precomputed k: UnsafeMutablePointer<Float>, n: Int) {
+        self.n = n
+        storage = k
+        owned = false
+        x = Matrix(rows: 0, cols: 0)
+        squaredNorms = []
+        gamma = 0
     }
 
-    deinit { storage.deallocate() }
+    /// Rows of the kernel of `x` computed on demand into `cacheBytes` of least-recently-used rows.
+    init(x: Matrix, squaredNorms: [Float], gamma: Float, cacheBytes: Int) {
+        n = x.rows
+        self.x = x
+        self.squaredNorms = squaredNorms
+        self.gamma = gamma
+        owned = true
+        let slots = max(2, cacheBytes / (4 * n))
+        storage = .allocate(capacity: slots * n)
+        storage.initialize(repeating: 0, count: slots * n)
+        slotOfRow = [Int](repeating: -1, count: n)
+        rowOfSlot = [Int](repeating: -1, count: slots)
+        lastUse = [Int](repeating: 0, count: slots)
+    }
+
+    deinit { if owned { storage.deallocate() } }
 
     /// Row i of K; stays valid until the next call but one (the two rows of an SMO step).
     func row(_ i: Int) -> UnsafePointer<Float> {
-        let n = problem.x.rows
-        if full { return UnsafePointer(storage + i * n) }
+        if !owned { return UnsafePointer(storage + i * n) }
         clock += 1
         var slot = slotOfRow[i]
         if slot < 0 {
@@ -462,9 +539,9 @@ final class KernelRows {
             rowOfSlot[slot] = i
             slotOfRow[i] = slot
             var k = Matrix(rows: 1, cols: n)
-            let xi = Matrix(rows: 1, cols: problem.x.cols, data: problem.x.row(i))
-            Matrix.multiply(xi, problem.x, transposeB: true, into: &k)
-            rbfInPlace(&k, rowNorms: [problem.squaredNorms[i]], columnNorms: problem.squaredNorms, gamma: problem.gamma)
+            let xi = Matrix(rows: 1, cols: x.cols, data: x.row(i))
+            Matrix.multiply(xi, x, transposeB: true, into: &k)
+            rbfInPlace(&k, rowNorms: [squaredNorms[i]], columnNorms: squaredNorms, gamma: gamma)
             k.data[i] = 1
             k.data.withUnsafeBufferPointer { (storage + slot * n).update(from: $0.baseAddress!, count: n) }
         }
@@ -477,29 +554,37 @@ final class KernelRows {
 
 /// Turns a block of dot products G (rows × cols, G_ij = xᵢ·zⱼ) into exp(−γ·max(0, ‖xᵢ‖² + ‖zⱼ‖² − 2G_ij)).
 func rbfInPlace(_ g: inout Matrix, rowNorms: [Float], columnNorms: [Float], gamma: Float) {
-    let cols = g.cols
+    let (rows, cols) = (g.rows, g.cols)
     g.data.withUnsafeMutableBufferPointer { gp in
-        columnNorms.withUnsafeBufferPointer { cn in
-            let base = gp.baseAddress!, cnb = cn.baseAddress!
-            Parallel.forRange(0..<g.rows, grain: max(1, 65536 / max(1, cols))) { rows in
-                let negGamma = SIMD16<Float>(repeating: -gamma)
-                for i in rows {
-                    let row = UnsafeMutableRawPointer(base + i * cols)
-                    let ri = SIMD16<Float>(repeating: rowNorms[i])
-                    var j = 0
-                    while j + 16 <= cols {
-                        let dot = row.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
-                        let norms = UnsafeRawPointer(cnb).loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
-                        let d2 = (ri + norms - 2 * dot).replacing(with: 0, where: ri + norms - 2 * dot .< 0)
-                        row.storeBytes(of: exp16(negGamma * d2), toByteOffset: 4 * j, as: SIMD16<Float>.self)
-                        j += 16
-                    }
-                    let p = base + i * cols
-                    while j < cols {
-                        p[j] = expf(-gamma * max(0, rowNorms[i] + cnb[j] - 2 * p[j]))
-                        j += 1
-                    }
-                }
+        rowNorms.withUnsafeBufferPointer { rn in
+            columnNorms.withUnsafeBufferPointer { cn in
+                rbfBlock(gp.baseAddress!, rows: rows, cols: cols, stride: cols, rowNorms: rn.baseAddress!,
+                         columnNorms: cn.baseAddress!, gamma: gamma)
+            }
+        }
+    }
+}
+
+/// The same on a block of `rows` × `cols` at `base` whose rows are `stride` floats apart.
+func rbfBlock(_ base: UnsafeMutablePointer<Float>, rows: Int, cols: Int, stride: Int, rowNorms: UnsafePointer<Float>,
+              columnNorms cnb: UnsafePointer<Float>, gamma: Float) {
+    Parallel.forRange(0..<rows, grain: max(1, 65536 / max(1, cols))) { rowRange in
+        let negGamma = SIMD16<Float>(repeating: -gamma)
+        for i in rowRange {
+            let p = base + i * stride
+            let row = UnsafeMutableRawPointer(p)
+            let ri = SIMD16<Float>(repeating: rowNorms[i])
+            var j = 0
+            while j + 16 <= cols {
+                let dot = row.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
+                let norms = UnsafeRawPointer(cnb).loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
+                let d2 = ri + norms - 2 * dot
+                row.storeBytes(of: exp16(negGamma * d2.replacing(with: 0, where: d2 .< 0)), toByteOffset: 4 * j, as: SIMD16<Float>.self)
+                j += 16
+            }
+            while j < cols {
+                p[j] = expf(-gamma * max(0, rowNorms[i] + cnb[j] - 2 * p[j]))
+                j += 1
             }
         }
     }
