@@ -22,6 +22,7 @@
 //   min λ/2 ‖w̃‖² + (1/N) Σᵢ ℓᵢ,  λ = 1/(C·N),
 // with step 1/(λt), the projection onto the ball ‖w̃‖ ≤ 1/√λ, one shuffled pass per epoch, and the
 // weights kept as a scale times a vector so that the shrink of every step costs O(1).
+import CClassicalKernels
 import Foundation
 import Tensors
 
@@ -326,9 +327,12 @@ struct BinaryProblem {
         while epoch < maxEpochs && !running.isEmpty {
             epoch += 1
             var pgMaxNew = [Double](repeating: -.infinity, count: m), pgMinNew = [Double](repeating: .infinity, count: m)
-            rng.shuffle(&order)
-            for i in order {
+            // Fisher–Yates on the concrete array (the generic shuffle is not specialized across modules).
+            for s in stride(from: n - 1, to: 0, by: -1) { order.swapAt(s, rng.int(below: s + 1)) }
+            for (position, i) in order.enumerated() {
                 let row = x + i * d
+                // The rows come in random order: fetch the next one while this one is worked on.
+                if position + 1 < n { ck_prefetch(x + order[position + 1] * d, Int32(d)) }
                 for cls in running where active[cls][i] {
                     let wc = w + cls * d
                     let yi: Double = labels[i] == positives[cls] ? 1 : -1
@@ -466,36 +470,14 @@ struct BinaryProblem {
 
 // MARK: - Vector kernels
 
-/// Σ a[j]·b[j] over n floats, in 32-lane blocks (a fixed order: the same bits on every thread).
+/// Σ a[j]·b[j] over n floats (AVX-512 when the CPU has it; a fixed order, the same bits on every thread).
 @inline(__always)
 func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-    var s0 = SIMD16<Float>(), s1 = SIMD16<Float>()
-    var j = 0
-    while j + 32 <= n {
-        s0 += ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
-        s1 += ra.loadUnaligned(fromByteOffset: 4 * j + 64, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j + 64, as: SIMD16<Float>.self)
-        j += 32
-    }
-    if j + 16 <= n {
-        s0 += ra.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
-        j += 16
-    }
-    var s = (s0 + s1).sum()
-    while j < n { s += a[j] * b[j]; j += 1 }
-    return s
+    ck_dot(a, b, Int32(n))
 }
 
 /// y[j] += alpha·x[j] over n floats.
 @inline(__always)
 func addScaled(_ alpha: Float, _ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, _ n: Int) {
-    let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
-    let va = SIMD16<Float>(repeating: alpha)
-    var j = 0
-    while j + 16 <= n {
-        let v = ry.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self) + va * rx.loadUnaligned(fromByteOffset: 4 * j, as: SIMD16<Float>.self)
-        ry.storeBytes(of: v, toByteOffset: 4 * j, as: SIMD16<Float>.self)
-        j += 16
-    }
-    while j < n { y[j] += alpha * x[j]; j += 1 }
+    ck_axpy(alpha, x, y, Int32(n))
 }
