@@ -1,5 +1,6 @@
 // Reads the scikit-learn fixtures of the SVM tests (written by benchmarks/reference/svm_reference.py
 // --fixtures; the data is stored in the files, so the tests need no Python).
+import Classifiers
 import Foundation
 import Tensors
 import XCTest
@@ -38,4 +39,15 @@ func compare(_ a: Matrix, _ b: Matrix, absolute: Double, relative: Double) -> (m
 
 func agreement(_ a: [Int], _ b: [Int]) -> Double {
     Double(zip(a, b).filter { $0 == $1 }.count) / Double(max(1, a.count))
+}
+
+/// Asserts that building a model throws `invalidHyperparameter` naming `setting`.
+func assertNames<Model>(_ setting: String, _ body: @autoclosure () throws -> Model, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertThrowsError(try body(), file: file, line: line) { error in
+        guard case let .invalidHyperparameter(_, name, reason)? = error as? ClassifierError else {
+            return XCTFail("expected invalidHyperparameter, got \(error)", file: file, line: line)
+        }
+        XCTAssertEqual(name, setting, file: file, line: line)
+        XCTAssertFalse(reason.isEmpty, file: file, line: line)
+    }
 }
