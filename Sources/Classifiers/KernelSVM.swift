@@ -23,6 +23,10 @@ import Tensors
 
 /// An RBF-kernel SVM, one-vs-one (scikit-learn's `SVC(kernel="rbf")`, LIBSVM's C-SVC), by exact SMO.
 ///
+/// Exact rather than approximate (no Nyström features): it finds LIBSVM's solution (the same
+/// support vectors and accuracy on Fashion-MNIST and MNIST-5k), and the speed comes from computing
+/// the kernel in large GEMM blocks instead of LIBSVM's one row at a time.
+///
 /// `predict` is LIBSVM's: each pair votes for a class by the sign of its decision value and the
 /// class with the most votes wins (ties: the lower class index).
 ///
