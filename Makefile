@@ -44,11 +44,12 @@ compare: build data-fashion
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q torch
 	$(BIN)/cvd-bench-classical --data fashion --out $(BENCH)/classical-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/sklearn_reference.py --data fashion --out $(BENCH)/classical-reference.csv
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/svm_reference.py --data fashion --out $(BENCH)/svm-reference.csv
 	$(BIN)/cvd-bench-neural --out $(BENCH)/neural-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/torch_reference.py --out $(BENCH)/neural-reference.csv
 	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv --all-out $(BENCH)/compare-all.csv \
 	    --suite $(BENCH)/classical-suite.csv $(BENCH)/neural-suite.csv \
-	    --reference $(BENCH)/classical-reference.csv $(BENCH)/neural-reference.csv
+	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/neural-reference.csv
 
 data-fashion:
 	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then \

@@ -105,6 +105,32 @@ CK_AVX512 static double softmax_xent_avx512(const float *x, int n, int d, const 
     _mm512_storeu_ps(gb, gbAcc);
     return loss;
 }
+
+// The linear SVM's coordinate steps: one row against one weight vector.
+CK_AVX512 static float dot_avx512(const float *a, const float *b, int n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int j = 0;
+    for (; j + 32 <= n; j += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j + 16), _mm512_loadu_ps(b + j + 16), s1);
+    }
+    for (; j + 16 <= n; j += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j), s0);
+    if (j < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - j)) - 1);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + j), _mm512_maskz_loadu_ps(m, b + j), s1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+CK_AVX512 static void axpy_avx512(float alpha, const float *x, float *y, int n) {
+    const __m512 va = _mm512_set1_ps(alpha);
+    int j = 0;
+    for (; j + 16 <= n; j += 16) _mm512_storeu_ps(y + j, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + j), _mm512_loadu_ps(y + j)));
+    if (j < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - j)) - 1);
+        _mm512_mask_storeu_ps(y + j, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + j), _mm512_maskz_loadu_ps(m, y + j)));
+    }
+}
 #else
 static int has_avx512(void) { return 0; }
 #endif
@@ -159,4 +185,29 @@ double ck_softmax_cross_entropy(const float *x, int n, int d, const int32_t *y, 
     if (has_avx512()) return softmax_xent_avx512(x, n, d, y, w16, b16, k, gradW16, gradB16);
 #endif
     return softmax_xent_portable(x, n, d, y, w16, b16, k, gradW16, gradB16);
+}
+
+float ck_dot(const float *a, const float *b, int n) {
+#if defined(__x86_64__)
+    if (has_avx512()) return dot_avx512(a, b, n);
+#endif
+    float s[8] = {0};
+    int j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (int l = 0; l < 8; l++) s[l] += a[j + l] * b[j + l];
+    float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; j < n; j++) total += a[j] * b[j];
+    return total;
+}
+
+void ck_axpy(float alpha, const float *x, float *y, int n) {
+#if defined(__x86_64__)
+    if (has_avx512()) { axpy_avx512(alpha, x, y, n); return; }
+#endif
+    for (int j = 0; j < n; j++) y[j] += alpha * x[j];
+}
+
+void ck_prefetch(const float *p, int n) {
+    const char *bytes = (const char *)p;
+    for (long offset = 0; offset < (long)n * 4; offset += 64) __builtin_prefetch(bytes + offset, 0, 3);
 }

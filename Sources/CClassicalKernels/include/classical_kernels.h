@@ -68,6 +68,15 @@ void ck_encode_hard(const float *products, int P, int K, const float *wordNorm, 
 void ck_nearest_rows(const float *s, int rows, int K, const float *centerNorm, const float *rowNorm, int32_t *label,
                      float *dist);
 
+/// Σ a[j]·b[j] over n floats (the linear SVM's margin of one row); a fixed summation order per CPU.
+float ck_dot(const float *a, const float *b, int n);
+
+/// y[j] += alpha·x[j] over n floats (the linear SVM's weight update).
+void ck_axpy(float alpha, const float *x, float *y, int n);
+
+/// Asks the CPU to load the n floats at p into its caches (the next row of a random sweep).
+void ck_prefetch(const float *p, int n);
+
 #ifdef __cplusplus
 }
 #endif
