@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "ImageFiles", targets: ["ImageFiles"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Classifiers", targets: ["Classifiers"]),
+        .library(name: "Descriptors", targets: ["Descriptors"]),
         // Also what the fuzz targets (fuzz/, a package of their own) link against.
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         // The model catalogue, saved models and the experiments' options (and the fuzz target of a saved model folder).
@@ -52,12 +53,14 @@ let package = Package(
         .target(name: "Plots", dependencies: ["Tensors", "ImageFiles"]),
         .target(name: "Experiments", dependencies: ["Tensors", "ImageFiles", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", argumentParser]),
         .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"]),
+        // Local descriptors (HOG today); they read pixels from Tensors and nothing else.
+        .target(name: "Descriptors", dependencies: ["Tensors"]),
         .target(name: "CClassicalKernels"),
         .target(name: "CNeuralKernels"),
         .target(name: "NeuralNetworks", dependencies: ["Tensors", "Classifiers", "CNeuralKernels"]),
         // (benchmark executables of the classical and neural modules go here)
         .executableTarget(name: "cvd-bench-neural", dependencies: ["Tensors", "Datasets", "Classifiers", "NeuralNetworks", "Experiments", argumentParser], path: "benchmarks/neural"),
-        .executableTarget(name: "cvd-bench-classical", dependencies: ["Tensors", "Datasets", "Classifiers", "BagOfWords", "Experiments", argumentParser], path: "benchmarks/classical"),
+        .executableTarget(name: "cvd-bench-classical", dependencies: ["Tensors", "Datasets", "Classifiers", "BagOfWords", "Descriptors", "Experiments", argumentParser], path: "benchmarks/classical"),
 
         // MARK: - Executables
         // One executable per experiment (experiments/<name>/main.swift states its constants).
@@ -76,6 +79,8 @@ let package = Package(
         .testTarget(name: "ImageFilesTests", dependencies: ["ImageFiles"], exclude: ["Fixtures"]),
         // Replays the fuzzers' seed corpus and every input they found (fuzz/corpus, fuzz/regressions).
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ImageFiles", "Datasets", "NeuralNetworks", "Experiments", "Tensors"]),
+        // Compares with scikit-image's output committed under Fixtures (benchmarks/reference/hog_reference.py).
+        .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors", "Datasets"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageFiles", "Datasets", "Tensors"]),
