@@ -67,108 +67,135 @@ extension HOG {
 
     // MARK: - One image
 
-    /// Scratch buffers of one worker: row buffers of the cropped width, the cell histograms, a block.
+    /// Lanes of the row kernel.
+    typealias Lanes = SIMD8<Float>
+
+    /// Scratch buffers of one worker, allocated once per chunk of images.
     final class Workspace {
-        let gx, gy, fx, fy, magnitude, count, nearest: UnsafeMutablePointer<Float>
-        let histogram: UnsafeMutablePointer<Float>
-        let block: UnsafeMutablePointer<Double>
-        let rooted: UnsafeMutablePointer<Float>?
+        /// The image (its square root with `transformSqrt`) on rows −1...CR·ch and columns −1...V,
+        /// V = CR·cw rounded up to the lanes, with border copies that make the reference's zero
+        /// border gradients come out of the same central difference: row −1 is row 1, row H is row
+        /// H − 2, column −1 is column 1, column W is column W − 2; anything further is 0.
+        let padded: UnsafeMutablePointer<Float>
+        let stride: Int
+        /// Per pixel of a row: its magnitude and its bin (a whole number as a float; −1: no bin).
+        let magnitude, bin: UnsafeMutablePointer<Float>
+        /// CR × CC × n cell histograms, then per cell the sum and the sum of squares of its bins.
+        let histogram, cellSum, cellSquares: UnsafeMutablePointer<Float>
         /// Cell column of every pixel column (x / cw), so the vote loop does not divide.
         let cellOfColumn: UnsafeMutablePointer<Int>
 
         init(_ hog: HOG, _ layout: Layout) {
-            let width = layout.cells.cols * hog.pixelsPerCell.cols
-            func floats(_ n: Int) -> UnsafeMutablePointer<Float> { .allocate(capacity: max(n, 1)) }
-            (gx, gy, fx, fy) = (floats(width), floats(width), floats(width), floats(width))
-            (magnitude, count, nearest) = (floats(width), floats(width), floats(width))
-            histogram = floats(layout.cells.rows * layout.cells.cols * hog.orientations)
-            block = .allocate(capacity: layout.blockLength)
-            rooted = hog.transformSqrt ? floats(layout.height * layout.width) : nil
-            cellOfColumn = .allocate(capacity: max(width, 1))
-            for x in 0..<width { cellOfColumn[x] = x / hog.pixelsPerCell.cols }
+            let cropW = layout.cells.cols * hog.pixelsPerCell.cols
+            let lanes = (cropW + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
+            stride = lanes + 2
+            let rows = layout.cells.rows * hog.pixelsPerCell.rows + 2
+            padded = .allocate(capacity: rows * stride)
+            magnitude = .allocate(capacity: lanes)
+            bin = .allocate(capacity: lanes)
+            let cells = layout.cells.rows * layout.cells.cols
+            histogram = .allocate(capacity: cells * hog.orientations)
+            cellSum = .allocate(capacity: cells)
+            cellSquares = .allocate(capacity: cells)
+            cellOfColumn = .allocate(capacity: cropW)
+            for x in 0..<cropW { cellOfColumn[x] = x / hog.pixelsPerCell.cols }
         }
 
         func deallocate() {
-            for p in [gx, gy, fx, fy, magnitude, count, nearest, histogram] { p.deallocate() }
-            block.deallocate()
-            rooted?.deallocate()
+            for p in [padded, magnitude, bin, histogram, cellSum, cellSquares] { p.deallocate() }
             cellOfColumn.deallocate()
+        }
+    }
+
+    /// Fills `ws.padded` from the H × W image (see `Workspace.padded`).
+    func pad(_ image: UnsafePointer<Float>, _ layout: Layout, _ ws: Workspace) {
+        let (h, w) = (layout.height, layout.width)
+        let cropH = layout.cells.rows * pixelsPerCell.rows
+        let stride = ws.stride
+        for r in -1...cropH {
+            let dst = ws.padded + (r + 1) * stride + 1
+            let source: Int? = r >= 0 && r < h ? r : (r == -1 ? (h >= 2 ? 1 : nil) : (h >= 2 ? h - 2 : nil))
+            guard let sr = source else { dst.advanced(by: -1).update(repeating: 0, count: stride); continue }
+            let row = image + sr * w
+            for c in -1..<(stride - 1) {  // columns −1 ... V
+                var v: Float = 0
+                if c >= 0 && c < w { v = row[c] } else if w >= 2 && c == -1 { v = row[1] } else if w >= 2 && c == w { v = row[w - 2] }
+                dst[c] = transformSqrt ? v.squareRoot() : v
+            }
         }
     }
 
     /// Writes the `layout.featureCount` features of the H × W image at `image` to `out`; returns
     /// false when a histogram is not finite (a NaN or infinite pixel, or a negative one under √).
     func describe(_ image: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ layout: Layout, _ ws: Workspace) -> Bool {
-        let (h, w, n) = (layout.height, layout.width, orientations)
+        let n = orientations
         let (ch, cw) = (pixelsPerCell.rows, pixelsPerCell.cols)
         let (cellRows, cellCols) = (layout.cells.rows, layout.cells.cols)
         let (cropH, cropW) = (cellRows * ch, cellCols * cw)
-        var src = image
-        if let rooted = ws.rooted {
-            // Rows past the crop's next one never reach a gradient.
-            for i in 0..<(min(h, cropH + 1) * w) { rooted[i] = image[i].squareRoot() }
-            src = UnsafePointer(rooted)
-        }
-        let histogramCount = cellRows * cellCols * n
-        ws.histogram.update(repeating: 0, count: histogramCount)
-        let (gx, gy, fx, fy) = (ws.gx, ws.gy, ws.fx, ws.fy)
-        let (magnitude, count, nearest) = (ws.magnitude, ws.count, ws.nearest)
-        let tolerance: Float = 1e-5
-        // Central differences exist for columns 1..<W−1 (g_col is 0 in the first and last column).
-        let interiorEnd = min(cropW, w - 1)
+        pad(image, layout, ws)
+        let histogram = ws.histogram
+        histogram.update(repeating: 0, count: cellRows * cellCols * n)
+        let (magnitude, bins, cellOfColumn, stride) = (ws.magnitude, ws.bin, ws.cellOfColumn, ws.stride)
+        let tolerance = Lanes(repeating: 1e-5)
+        let (zero, one) = (Lanes(repeating: 0), Lanes(repeating: 1))
         boundaryCos.withUnsafeBufferPointer { cosines in
             boundarySin.withUnsafeBufferPointer { sines in
                 for y in 0..<cropH {
-                    let row = src + y * w
-                    gx[0] = 0
-                    if interiorEnd > 1 { for x in 1..<interiorEnd { gx[x] = row[x + 1] - row[x - 1] } }
-                    for x in max(interiorEnd, 1)..<max(cropW, 1) { gx[x] = 0 }
-                    if y > 0 && y < h - 1 {
-                        let (up, down) = (row - w, row + w)
-                        for x in 0..<cropW { gy[x] = down[x] - up[x] }
-                    } else {
-                        gy.update(repeating: 0, count: cropW)
-                    }
-                    // Fold onto the upper half plane: orientation θ ∈ [0°, 180°) with fy > 0, or fy = 0 and θ = 0.
-                    for x in 0..<cropW {
-                        let (a, b) = (gx[x], gy[x])
-                        magnitude[x] = (a * a + b * b).squareRoot()
-                        let flip = b < 0 || (b == 0 && a < 0)
-                        fx[x] = flip ? -a : a
-                        fy[x] = flip ? -b : b
-                        count[x] = 0
-                        nearest[x] = fy[x]
-                    }
-                    // θ > boundary k ⇔ fy·cos φk − fx·sin φk > 0, since both angles lie in [0°, 180°).
-                    for k in 0..<cosines.count {
-                        let (c, s) = (cosines[k], sines[k])
-                        for x in 0..<cropW {
-                            let cross = fy[x] * c - fx[x] * s
-                            count[x] += cross > 0 ? 1 : 0
-                            nearest[x] = min(nearest[x], abs(cross))
+                    let centre = UnsafeRawPointer(ws.padded + (y + 1) * stride + 1)
+                    let rowBytes = stride * MemoryLayout<Float>.stride
+                    for x0 in Swift.stride(from: 0, to: cropW, by: Lanes.scalarCount) {
+                        let at = x0 * MemoryLayout<Float>.stride
+                        let gx = centre.loadUnaligned(fromByteOffset: at + 4, as: Lanes.self)
+                            - centre.loadUnaligned(fromByteOffset: at - 4, as: Lanes.self)
+                        let gy = centre.loadUnaligned(fromByteOffset: at + rowBytes, as: Lanes.self)
+                            - centre.loadUnaligned(fromByteOffset: at - rowBytes, as: Lanes.self)
+                        let m = (gx * gx + gy * gy).squareRoot()
+                        // Fold onto the upper half plane: θ ∈ [0°, 180°) with fy > 0, or fy = 0 and θ = 0.
+                        let flip = (gy .< zero) .| ((gy .== zero) .& (gx .< zero))
+                        let fx = gx.replacing(with: -gx, where: flip)
+                        let fy = gy.replacing(with: -gy, where: flip)
+                        // θ > boundary k ⇔ fy·cos φk − fx·sin φk > 0, since both angles lie in [0°, 180°).
+                        var count = zero
+                        var nearest = fy
+                        for k in 0..<cosines.count {
+                            let cross = fy * cosines[k] - fx * sines[k]
+                            count.replace(with: count + one, where: cross .> zero)
+                            let distance = cross.replacing(with: -cross, where: cross .< zero)
+                            nearest.replace(with: distance, where: distance .< nearest)
                         }
-                    }
-                    let cellRow = ws.histogram + (y / ch) * cellCols * n
-                    for x in 0..<cropW {
-                        var bin = Int(count[x])
-                        if fy[x] != 0 && nearest[x] <= tolerance * (abs(fx[x]) + fy[x]) {
-                            bin = referenceBin(gx[x], gy[x])
-                            if bin < 0 { continue }
+                        // (Swift's pointwiseMin/Max are not inlined; comparisons and selects are.)
+                        let near = (fy .!= zero) .& (nearest .<= tolerance * (fx.replacing(with: -fx, where: fx .< zero) + fy))
+                        if any(near) {
+                            for l in 0..<Lanes.scalarCount where near[l] { count[l] = Float(referenceBin(gx[l], gy[l])) }
                         }
-                        cellRow[ws.cellOfColumn[x] * n + bin] += magnitude[x]
+                        UnsafeMutableRawPointer(magnitude + x0).storeBytes(of: m, as: Lanes.self)
+                        UnsafeMutableRawPointer(bins + x0).storeBytes(of: count, as: Lanes.self)
+                    }
+                    // Votes in the reference's order within each cell: row by row, left to right.
+                    let cellRow = histogram + (y / ch) * cellCols * n
+                    for x in 0..<cropW {
+                        let b = Int(bins[x])
+                        if b >= 0 { cellRow[cellOfColumn[x] * n + b] += magnitude[x] }
                     }
                 }
             }
         }
         let area = Float(ch * cw)
         var finite = true
-        for i in 0..<histogramCount {
-            let v = ws.histogram[i] / area
-            ws.histogram[i] = v
-            finite = finite && v.isFinite
+        for cell in 0..<(cellRows * cellCols) {
+            var (sum, squares): (Float, Float) = (0, 0)
+            for o in 0..<n {
+                let v = histogram[cell * n + o] / area
+                histogram[cell * n + o] = v
+                sum += v
+                squares += v * v
+            }
+            ws.cellSum[cell] = sum
+            ws.cellSquares[cell] = squares
+            finite = finite && squares.isFinite
         }
         guard finite else { return false }
-        normalizeBlocks(ws.histogram, into: out, layout, ws.block)
+        normalizeBlocks(into: out, layout, ws)
         return true
     }
 
@@ -188,53 +215,55 @@ extension HOG {
         return -1
     }
 
-    /// Every block of br × bc cells, concatenated cell by cell and normalized (in double, as the
-    /// reference does), into `out` block by block.
-    func normalizeBlocks(_ histogram: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ layout: Layout,
-                         _ block: UnsafeMutablePointer<Double>) {
+    /// Every block of br × bc cells, concatenated cell by cell and normalized, into `out` block by
+    /// block. The block sums come from the per-cell sums; float32 throughout (the reference
+    /// normalizes in double: the two agree to about 1e-7).
+    func normalizeBlocks(into out: UnsafeMutablePointer<Float>, _ layout: Layout, _ ws: Workspace) {
         let n = orientations
         let (br, bc) = (cellsPerBlock.rows, cellsPerBlock.cols)
         let cellCols = layout.cells.cols
-        let length = layout.blockLength
-        let epsilon = HOG.epsilon
-        let clip = Double(self.clip)
+        let segment = bc * n  // the cells of one block row lie side by side in the histogram
+        let epsilon = Float(HOG.epsilon)
         var o = out
         for r in 0..<layout.blocks.rows {
             for c in 0..<layout.blocks.cols {
-                var j = 0
+                var (sum, squares): (Float, Float) = (0, 0)
                 for i in 0..<br {
-                    let cells = histogram + ((r + i) * cellCols + c) * n
-                    for k in 0..<(bc * n) { block[j] = Double(cells[k]); j += 1 }
+                    for j in 0..<bc { sum += ws.cellSum[(r + i) * cellCols + c + j]; squares += ws.cellSquares[(r + i) * cellCols + c + j] }
                 }
                 switch blockNormalization {
-                case .l1, .l1Sqrt:
-                    var sum = 0.0
-                    for k in 0..<length { sum += abs(block[k]) }
+                case .l1:
                     let scale = 1 / (sum + epsilon)
-                    if blockNormalization == .l1 {
-                        for k in 0..<length { o[k] = Float(block[k] * scale) }
-                    } else {
-                        for k in 0..<length { o[k] = Float((block[k] * scale).squareRoot()) }
-                    }
+                    forEachSegment(r, c, cellCols, o) { src, dst in for k in 0..<segment { dst[k] = src[k] * scale } }
+                case .l1Sqrt:
+                    let scale = 1 / (sum + epsilon)
+                    forEachSegment(r, c, cellCols, o) { src, dst in for k in 0..<segment { dst[k] = (src[k] * scale).squareRoot() } }
                 case .l2:
-                    let scale = 1 / (sumOfSquares(block, length) + epsilon * epsilon).squareRoot()
-                    for k in 0..<length { o[k] = Float(block[k] * scale) }
+                    let scale = 1 / (squares + epsilon * epsilon).squareRoot()
+                    forEachSegment(r, c, cellCols, o) { src, dst in for k in 0..<segment { dst[k] = src[k] * scale } }
                 case .l2Hys:
-                    let scale = 1 / (sumOfSquares(block, length) + epsilon * epsilon).squareRoot()
-                    for k in 0..<length { block[k] = min(block[k] * scale, clip) }
-                    let rescale = 1 / (sumOfSquares(block, length) + epsilon * epsilon).squareRoot()
-                    for k in 0..<length { o[k] = Float(block[k] * rescale) }
+                    let scale = 1 / (squares + epsilon * epsilon).squareRoot()
+                    var clipped: Float = 0
+                    forEachSegment(r, c, cellCols, o) { src, dst in
+                        for k in 0..<segment {
+                            let v = min(src[k] * scale, clip)
+                            dst[k] = v
+                            clipped += v * v
+                        }
+                    }
+                    let rescale = 1 / (clipped + epsilon * epsilon).squareRoot()
+                    for k in 0..<layout.blockLength { o[k] *= rescale }
                 }
-                o += length
+                o += layout.blockLength
             }
         }
-    }
 
-    @inline(__always)
-    func sumOfSquares(_ v: UnsafePointer<Double>, _ n: Int) -> Double {
-        var s = 0.0
-        for k in 0..<n { s += v[k] * v[k] }
-        return s
+        /// Calls `body(cells, destination)` for each of the block's br rows of bc·n histogram values.
+        @inline(__always)
+        func forEachSegment(_ r: Int, _ c: Int, _ cellCols: Int, _ o: UnsafeMutablePointer<Float>,
+                            _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+            for i in 0..<br { body(ws.histogram + ((r + i) * cellCols + c) * n, o + i * segment) }
+        }
     }
 
     /// The error for an image whose histograms were not finite, naming the pixel that made them so.

@@ -1,12 +1,14 @@
 // Benchmark of the classical models: logistic-regression fit, k-NN (k = 5) prediction, k-means
 // (K = 256 on 20,000 images, 50 iterations), the two bag-of-visual-words pipelines and the linear
-// and RBF SVMs, with their accuracies. Writes `task,unit,value`; benchmarks/reference/
-// sklearn_reference.py and svm_reference.py write the same task names for scikit-learn, and
+// and RBF SVMs, with their accuracies, and HOG extraction over the training images (all threads,
+// then one). Writes `task,unit,value`; benchmarks/reference/sklearn_reference.py, svm_reference.py
+// and hog_reference.py write the same task names for scikit-learn and scikit-image, and
 // `make compare` puts them side by side.
 import ArgumentParser
 import BagOfWords
 import Classifiers
 import Datasets
+import Descriptors
 import Experiments
 import Foundation
 import Tensors
@@ -35,8 +37,8 @@ struct BenchClassical: ParsableCommand {
     @Option(help: "Output CSV file.")
     var out: String = "results/bench/classical-suite.csv"
 
-    @Option(help: "Comma-separated tasks: logreg, knn, kmeans, bovw-hist, bovw-triangle, svm-linear, svm-rbf, svm-linear-sgd (default: all that apply but the last).")
-    var tasks: String = "logreg,knn,kmeans,bovw-hist,bovw-triangle,svm-linear,svm-rbf"
+    @Option(help: "Comma-separated tasks: logreg, knn, kmeans, bovw-hist, bovw-triangle, svm-linear, svm-rbf, svm-linear-sgd, hog (default: all that apply but svm-linear-sgd).")
+    var tasks: String = "logreg,knn,kmeans,bovw-hist,bovw-triangle,svm-linear,svm-rbf,hog"
 
     @Option(help: "RBF SVM: fit on the first N training images (0: all); the task names then end in <data><N/1000>k.")
     var rbfTrain: Int = 0
@@ -160,6 +162,21 @@ struct BenchClassical: ParsableCommand {
             record("svm_rbf_predict_\(suffix)", "seconds", predict)
             record("svm_rbf_accuracy_\(suffix)", "accuracy", accuracy(predicted: predicted, actual: test.labels))
             log("  gamma \(model.gammaValue), support vectors \(model.supportVectors?.rows ?? 0), SMO iterations \(model.iterations.reduce(0, +)), converged \(model.converged)")
+        }
+        if wanted.contains("hog") {
+            // The library's default HOG (9 orientations, 4×4-pixel cells, 2×2-cell blocks, L2-Hys),
+            // as benchmarks/reference/hog_reference.py times scikit-image's.
+            let shape = train.imageShape ?? ImageShape(channels: 1, height: 28, width: 28)
+            let hog = try HOG()
+            var features = Matrix(rows: 0, cols: 0)
+            let all = try bestTime { features = try hog.features(of: train.features, height: shape.height, width: shape.width) }
+            let saved = Parallel.threadCount
+            Parallel.threadCount = 1
+            defer { Parallel.threadCount = saved }
+            let one = try bestTime { features = try hog.features(of: train.features, height: shape.height, width: shape.width) }
+            record("hog_extract_\(data)", "seconds", all)
+            record("hog_extract_1core_\(data)", "seconds", one)
+            log("  \(hog): \(features.rows)×\(features.cols) features")
         }
         let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(formatValue($0.2))" }.joined(separator: "\n") + "\n"
         try writeFileAtomically(csv, to: out)
