@@ -1,5 +1,5 @@
-// HOG extraction: one image at a time through row buffers (gradient, magnitude, bin), many images
-// in parallel, with the bin boundaries tabulated once per descriptor and no allocation per image.
+// HOG extraction: one image at a time through a padded copy and row buffers (magnitude, bin), eight
+// pixels per vector step, many images in parallel, with no allocation per image.
 //
 // Legend as in HOG.swift: H × W = image, ch × cw = pixels per cell, CR × CC = cells, n = orientations.
 //
@@ -12,8 +12,8 @@
 //      when i·180/n ≤ orientation < (i+1)·180/n (an orientation that rounds to 180.0 votes nowhere);
 //      each cell sums in float32, row by row, and divides by ch·cw;
 //   5. every block of br × bc cells, concatenated, normalized (ε = 1e-5).
-// Here step 3–4's bin comes from the sign of the cross product of the folded gradient with each
-// inner boundary direction (no arctangent); a gradient within 1e-5 (relative) of a boundary is
+// Here step 3–4's bin comes from a float32 polynomial arctangent of the folded gradient (error
+// below 1.2e-5 rad); a gradient whose angle lands within five times that of a bin boundary is
 // binned the reference's way instead, arctangent in double and all, so ties fall as they do there.
 import Foundation
 import Tensors
@@ -134,54 +134,67 @@ extension HOG {
         let (cropH, cropW) = (cellRows * ch, cellCols * cw)
         pad(image, layout, ws)
         let histogram = ws.histogram
+        var finite = true
         histogram.update(repeating: 0, count: cellRows * cellCols * n)
         let (magnitude, bins, cellOfColumn, stride) = (ws.magnitude, ws.bin, ws.cellOfColumn, ws.stride)
-        let tolerance = Lanes(repeating: 1e-5)
+        // Bins per radian, and how close (in bins) to a boundary the fast angle must not come:
+        // 2e-5·n bins is 6.3e-5 rad, five times the arctangent's error bound (1.2e-5 rad with rounding).
+        let binsPerRadian = Lanes(repeating: Float(Double(n) / Double.pi))
+        let nearBoundary = Lanes(repeating: Float(2e-5 * Double(n)))
+        let lastBin = Lanes(repeating: Float(n - 1))
         let (zero, one) = (Lanes(repeating: 0), Lanes(repeating: 1))
-        boundaryCos.withUnsafeBufferPointer { cosines in
-            boundarySin.withUnsafeBufferPointer { sines in
-                for y in 0..<cropH {
-                    let centre = UnsafeRawPointer(ws.padded + (y + 1) * stride + 1)
-                    let rowBytes = stride * MemoryLayout<Float>.stride
-                    for x0 in Swift.stride(from: 0, to: cropW, by: Lanes.scalarCount) {
-                        let at = x0 * MemoryLayout<Float>.stride
-                        let gx = centre.loadUnaligned(fromByteOffset: at + 4, as: Lanes.self)
-                            - centre.loadUnaligned(fromByteOffset: at - 4, as: Lanes.self)
-                        let gy = centre.loadUnaligned(fromByteOffset: at + rowBytes, as: Lanes.self)
-                            - centre.loadUnaligned(fromByteOffset: at - rowBytes, as: Lanes.self)
-                        let m = (gx * gx + gy * gy).squareRoot()
-                        // Fold onto the upper half plane: θ ∈ [0°, 180°) with fy > 0, or fy = 0 and θ = 0.
-                        let flip = (gy .< zero) .| ((gy .== zero) .& (gx .< zero))
-                        let fx = gx.replacing(with: -gx, where: flip)
-                        let fy = gy.replacing(with: -gy, where: flip)
-                        // θ > boundary k ⇔ fy·cos φk − fx·sin φk > 0, since both angles lie in [0°, 180°).
-                        var count = zero
-                        var nearest = fy
-                        for k in 0..<cosines.count {
-                            let cross = fy * cosines[k] - fx * sines[k]
-                            count.replace(with: count + one, where: cross .> zero)
-                            let distance = cross.replacing(with: -cross, where: cross .< zero)
-                            nearest.replace(with: distance, where: distance .< nearest)
-                        }
-                        // (Swift's pointwiseMin/Max are not inlined; comparisons and selects are.)
-                        let near = (fy .!= zero) .& (nearest .<= tolerance * (fx.replacing(with: -fx, where: fx .< zero) + fy))
-                        if any(near) {
-                            for l in 0..<Lanes.scalarCount where near[l] { count[l] = Float(referenceBin(gx[l], gy[l])) }
-                        }
-                        UnsafeMutableRawPointer(magnitude + x0).storeBytes(of: m, as: Lanes.self)
-                        UnsafeMutableRawPointer(bins + x0).storeBytes(of: count, as: Lanes.self)
-                    }
-                    // Votes in the reference's order within each cell: row by row, left to right.
-                    let cellRow = histogram + (y / ch) * cellCols * n
-                    for x in 0..<cropW {
-                        let b = Int(bins[x])
-                        if b >= 0 { cellRow[cellOfColumn[x] * n + b] += magnitude[x] }
-                    }
+        let (halfPi, pi) = (Lanes(repeating: Float.pi / 2), Lanes(repeating: Float.pi))
+        // Abramowitz & Stegun 4.4.49: arctan z on [0, 1] within 1e-5.
+        let (a1, a3, a5) = (Lanes(repeating: 0.9998660), Lanes(repeating: -0.3302995), Lanes(repeating: 0.1801410))
+        let (a7, a9) = (Lanes(repeating: -0.0851330), Lanes(repeating: 0.0208351))
+        let roundingMagic = Lanes(repeating: 12_582_912)  // 1.5·2²³: (t + it) − it rounds t to an integer
+        for y in 0..<cropH {
+            let centre = UnsafeRawPointer(ws.padded + (y + 1) * stride + 1)
+            let rowBytes = stride * MemoryLayout<Float>.stride
+            for x0 in Swift.stride(from: 0, to: cropW, by: Lanes.scalarCount) {
+                let at = x0 * MemoryLayout<Float>.stride
+                let gx = centre.loadUnaligned(fromByteOffset: at + 4, as: Lanes.self)
+                    - centre.loadUnaligned(fromByteOffset: at - 4, as: Lanes.self)
+                let gy = centre.loadUnaligned(fromByteOffset: at + rowBytes, as: Lanes.self)
+                    - centre.loadUnaligned(fromByteOffset: at - rowBytes, as: Lanes.self)
+                let m = (gx * gx + gy * gy).squareRoot()
+                // Fold onto the upper half plane: θ ∈ [0, π) with fy > 0, or fy = 0 and θ = 0.
+                // (Selects, not pointwiseMin/Max or abs: those are not inlined for SIMD8.)
+                let flip = (gy .< zero) .| ((gy .== zero) .& (gx .< zero))
+                let fx = gx.replacing(with: -gx, where: flip)
+                let fy = gy.replacing(with: -gy, where: flip)
+                let ax = fx.replacing(with: -fx, where: fx .< zero)
+                let steep = fy .> ax
+                let big = ax.replacing(with: fy, where: steep)
+                let z = ax.replacing(with: fy, where: .!steep) / big.replacing(with: one, where: big .== zero)
+                let z2 = z * z
+                let atan = z * (a1 + z2 * (a3 + z2 * (a5 + z2 * (a7 + z2 * a9))))
+                let quadrant = atan.replacing(with: halfPi - atan, where: steep)
+                let theta = quadrant.replacing(with: pi - quadrant, where: fx .< zero)
+                let t = theta * binsPerRadian
+                let rounded = (t + roundingMagic) - roundingMagic
+                var bin = rounded.replacing(with: rounded - one, where: rounded .> t)
+                bin.replace(with: lastBin, where: bin .> lastBin)
+                let offset = t - rounded
+                let near = (fy .!= zero) .& (offset .< nearBoundary) .& (offset .> -nearBoundary)
+                if any(near) {
+                    for l in 0..<Lanes.scalarCount where near[l] { bin[l] = Float(referenceBin(gx[l], gy[l])) }
                 }
+                UnsafeMutableRawPointer(magnitude + x0).storeBytes(of: m, as: Lanes.self)
+                UnsafeMutableRawPointer(bins + x0).storeBytes(of: bin, as: Lanes.self)
+            }
+            // Votes in the reference's order within each cell: row by row, left to right. A NaN or
+            // infinite magnitude (whose bin is meaningless) makes the image fail.
+            let cellRow = histogram + (y / ch) * cellCols * n
+            for x in 0..<cropW {
+                let v = magnitude[x]
+                guard v < .infinity else { finite = false; continue }
+                let b = Int(bins[x])
+                if b >= 0 { cellRow[cellOfColumn[x] * n + b] += v }
             }
         }
+        guard finite else { return false }
         let area = Float(ch * cw)
-        var finite = true
         for cell in 0..<(cellRows * cellCols) {
             var (sum, squares): (Float, Float) = (0, 0)
             for o in 0..<n {

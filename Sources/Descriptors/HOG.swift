@@ -51,10 +51,6 @@ public struct HOG: Equatable, Sendable, CustomStringConvertible {
     /// Square root of every pixel before the gradient (power-law compression); pixels must then be ≥ 0.
     public let transformSqrt: Bool
 
-    /// cos and sin of the inner bin boundaries k·180°/n, k = 1..<n (the first bin starts at 0°).
-    let boundaryCos: [Float]
-    let boundarySin: [Float]
-
     /// The descriptor with scikit-image's meaning of every option; the defaults suit 28×28 digits
     /// (4×4-pixel cells, 7×7 cells, 6×6 blocks of 2×2 cells: 1,296 features).
     public init(orientations: Int = 9, pixelsPerCell: Size = Size(4, 4), cellsPerBlock: Size = Size(2, 2),
@@ -63,7 +59,7 @@ public struct HOG: Equatable, Sendable, CustomStringConvertible {
             .invalidOption(descriptor: "HOG", name: name, reason: reason)
         }
         guard orientations >= 1 else { throw bad("orientations", "it is \(orientations); use at least 1 bin (9 is the usual choice)") }
-        // A bound far above any use; it keeps the feature count and the bin tables small.
+        // A bound far above any use; it keeps the feature count small and the fast bins exact (HOG+Extraction.swift).
         guard orientations <= 3600 else { throw bad("orientations", "it is \(orientations); use at most 3600 bins (9 is the usual choice)") }
         guard pixelsPerCell.rows >= 1, pixelsPerCell.cols >= 1 else {
             throw bad("pixelsPerCell", "it is \(pixelsPerCell); a cell needs at least 1×1 pixels")
@@ -80,9 +76,6 @@ public struct HOG: Equatable, Sendable, CustomStringConvertible {
         self.blockNormalization = blockNormalization
         self.clip = clip
         self.transformSqrt = transformSqrt
-        let width = Double.pi / Double(orientations)
-        boundaryCos = (1..<max(orientations, 1)).map { Float(cos(Double($0) * width)) }
-        boundarySin = (1..<max(orientations, 1)).map { Float(sin(Double($0) * width)) }
     }
 
     public var description: String {
