@@ -12,7 +12,7 @@ help:
 	@echo "make experiments   build (release) and run every experiment, refreshing results/"
 	@echo "make test          run the whole test suite (release build)"
 	@echo "make bench         run the benchmarks, writing results/bench/bench.csv"
-	@echo "make compare       side-by-side speed/accuracy against scikit-learn and PyTorch (installs them with pip)"
+	@echo "make compare       side-by-side speed/accuracy against scikit-learn, scikit-image and PyTorch (installs them with pip)"
 	@echo "make data-fashion  install Fashion-MNIST (Debian package dataset-fashion-mnist)"
 	@echo "make fuzz          build the libFuzzer targets (fuzz/) and run each for FUZZ_SECONDS (default 60)"
 	@echo "make sanitize      parser and data test suites under AddressSanitizer (+UBSan on the C shims)"
@@ -34,7 +34,7 @@ test: deps
 bench: build
 	$(BIN)/cvd-bench --out results/bench/bench.csv
 
-# Side by side with scikit-learn and PyTorch on the same data, in one run. The Python packages are
+# Side by side with scikit-learn, scikit-image (HOG) and PyTorch on the same data, in one run. The Python packages are
 # installed from PyPI for these reference scripts only; the suite and its tests never use Python.
 # The references run without any OPENBLAS_CORETYPE the environment exports, so their BLAS picks
 # its own best kernel for this CPU, as the suite's does.
@@ -42,14 +42,16 @@ BENCH := results/bench
 compare: build data-fashion
 	@$(PYTHON) -c "import sklearn" 2>/dev/null || $(PYTHON) -m pip install -q scikit-learn
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q torch
+	@$(PYTHON) -c "import skimage" 2>/dev/null || $(PYTHON) -m pip install -q scikit-image
 	$(BIN)/cvd-bench-classical --data fashion --out $(BENCH)/classical-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/sklearn_reference.py --data fashion --out $(BENCH)/classical-reference.csv
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/svm_reference.py --data fashion --out $(BENCH)/svm-reference.csv
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/hog_reference.py timing --out $(BENCH)/hog-reference.csv
 	$(BIN)/cvd-bench-neural --out $(BENCH)/neural-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/torch_reference.py --out $(BENCH)/neural-reference.csv
 	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv --all-out $(BENCH)/compare-all.csv \
 	    --suite $(BENCH)/classical-suite.csv $(BENCH)/neural-suite.csv \
-	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/neural-reference.csv
+	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/hog-reference.csv $(BENCH)/neural-reference.csv
 
 data-fashion:
 	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then \
