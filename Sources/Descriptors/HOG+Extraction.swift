@@ -73,7 +73,7 @@ extension HOG {
     /// Scratch buffers of one worker, allocated once per chunk of images.
     final class Workspace {
         /// The image (its square root with `transformSqrt`) on rows −1...CR·ch and columns −1...V,
-        /// V = CR·cw rounded up to the lanes, with border copies that make the reference's zero
+        /// V = CC·cw rounded up to the lanes, with border copies that make the reference's zero
         /// border gradients come out of the same central difference: row −1 is row 1, row H is row
         /// H − 2, column −1 is column 1, column W is column W − 2; anything further is 0.
         let padded: UnsafeMutablePointer<Float>
