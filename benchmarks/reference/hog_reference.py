@@ -16,10 +16,8 @@ Two modes:
 scikit-image is installed from PyPI for this script only; the suite never uses Python.
 """
 import argparse
-import gzip
 import json
 import os
-import struct
 import sys
 import time
 from multiprocessing import Pool
@@ -28,19 +26,11 @@ import numpy as np
 import skimage
 from skimage.feature import hog
 
+from reference_io import read_idx, write_rows
+
 FASHION_TRAIN = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
 # The suite's defaults (Descriptors.HOG()): the timing uses them.
 DEFAULTS = dict(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(2, 2), block_norm="L2-Hys", transform_sqrt=False)
-
-
-def read_idx(path):
-    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
-        data = f.read()
-    zero, dtype, rank = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
-        sys.exit(f"{path}: not an unsigned-byte IDX file")
-    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
 # MARK: - Fixtures
@@ -158,13 +148,7 @@ def timing(args):
             best = min(best, seconds)
         print(f"{task}: {len(images)} images → {features.shape}, {workers} process(es), {best:.3f} s", file=sys.stderr)
         rows.append((task, "seconds", best))
-    tmp = args.out + ".tmp"
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(tmp, "w") as f:
-        f.write("task,unit,reference_name,value\n")
-        for task, unit, value in rows:
-            f.write(f"{task},{unit},{name},{value:.6g}\n")
-    os.replace(tmp, args.out)
+    write_rows(args.out, name, rows)
 
 
 def main():

@@ -8,9 +8,7 @@ k-NN (k=5, brute force), k-means (K=256 on the first 20,000 training images, 50 
 scikit-learn is installed from PyPI for this script only; the suite never uses Python.
 """
 import argparse
-import gzip
 import os
-import struct
 import sys
 import time
 
@@ -20,18 +18,10 @@ from sklearn.cluster import KMeans
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
+from reference_io import read_idx, write_rows
+
 MASK = (1 << 64) - 1
 KMEANS_POINTS, KMEANS_CLUSTERS, KMEANS_ITERATIONS = 20_000, 256, 50
-
-
-def read_idx(path):
-    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
-        data = f.read()
-    zero, dtype, rank = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
-        sys.exit(f"{path}: not an unsigned-byte IDX file")
-    dims = struct.unpack(">" + "I" * rank, data[4:4 + 4 * rank])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
 class Xoshiro256:
@@ -169,13 +159,7 @@ def main():
         record("kmeans_iteration", "seconds", seconds / model.n_iter_)
         print(f"kmeans iterations {model.n_iter_}, inertia {model.inertia_:.1f}", file=sys.stderr)
 
-    tmp = args.out + ".tmp"
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(tmp, "w") as f:
-        f.write("task,unit,reference_name,value\n")
-        for task, unit, value in rows:
-            f.write(f"{task},{unit},{name},{value:.6g}\n")
-    os.replace(tmp, args.out)
+    write_rows(args.out, name, rows)
 
 
 if __name__ == "__main__":
