@@ -60,6 +60,18 @@ extension HOG {
         return Matrix(rows: images.rows, cols: f, data: out)
     }
 
+    /// HOG features of a batch of grayscale images shaped N × H × W or N × 1 × H × W (as
+    /// `Dataset.images` gives them); see `features(of:height:width:)`.
+    public func features(of images: Tensor) throws -> Matrix {
+        let s = images.shape
+        guard s.count == 3 || (s.count == 4 && s[1] == 1) else {
+            throw DescriptorError.invalidImage(descriptor: "HOG",
+                reason: "the images have shape \(s); HOG takes grayscale batches N×H×W or N×1×H×W (convert colour images to gray first)")
+        }
+        let (h, w) = (s[s.count - 2], s[s.count - 1])
+        return try features(of: Matrix(rows: s[0], cols: s[0] == 0 ? h * w : images.count / s[0], data: images.data), height: h, width: w)
+    }
+
     /// HOG features of one H × W grayscale image (row-major); see `features(of:height:width:)`.
     public func features(of image: [Float], height: Int, width: Int) throws -> [Float] {
         try features(of: Matrix(rows: 1, cols: image.count, data: image), height: height, width: width).data

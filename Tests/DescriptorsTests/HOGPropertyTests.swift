@@ -187,3 +187,21 @@ final class HOGPropertyTests: XCTestCase {
         }
     }
 }
+
+final class HOGTensorInputTests: XCTestCase {
+    /// N×1×H×W and N×H×W batches give the rows of the matrix path; colour batches are refused.
+    func testTensorBatchesMatchTheMatrixPath() throws {
+        let hog = try HOG(orientations: 6, pixelsPerCell: HOG.Size(3, 4), cellsPerBlock: HOG.Size(2, 2))
+        var rng = Xoshiro256(seed: 11)
+        let data = (0..<(4 * 15 * 13)).map { _ in Float(rng.int(below: 256)) / 255 }
+        let expected = try hog.features(of: Matrix(rows: 4, cols: 15 * 13, data: data), height: 15, width: 13)
+        XCTAssertEqual(try hog.features(of: Tensor(shape: [4, 1, 15, 13], data: data)), expected)
+        XCTAssertEqual(try hog.features(of: Tensor(shape: [4, 15, 13], data: data)), expected)
+        do {
+            _ = try hog.features(of: Tensor(shape: [1, 3, 15, 13], repeating: 0))
+            XCTFail("a colour batch was accepted")
+        } catch let error as DescriptorError {
+            XCTAssertTrue(error.description.contains("[1, 3, 15, 13]"), "\(error)")
+        }
+    }
+}
