@@ -124,16 +124,18 @@ extension HOG {
         let (h, w) = (layout.height, layout.width)
         let cropH = layout.cells.rows * pixelsPerCell.rows
         let stride = ws.stride
+        let last = stride - 2  // V: the padded row holds image columns −1 ... V
+        let copied = min(w, last + 1)
         for r in -1...cropH {
             let dst = ws.padded + (r + 1) * stride + 1
             let source: Int? = r >= 0 && r < h ? r : (r == -1 ? (h >= 2 ? 1 : nil) : (h >= 2 ? h - 2 : nil))
-            guard let sr = source else { dst.advanced(by: -1).update(repeating: 0, count: stride); continue }
+            guard let sr = source else { (dst - 1).update(repeating: 0, count: stride); continue }
             let row = image + sr * w
-            for c in -1..<(stride - 1) {  // columns −1 ... V
-                var v: Float = 0
-                if c >= 0 && c < w { v = row[c] } else if w >= 2 && c == -1 { v = row[1] } else if w >= 2 && c == w { v = row[w - 2] }
-                dst[c] = transformSqrt ? v.squareRoot() : v
-            }
+            dst.update(from: row, count: copied)
+            if copied <= last { (dst + copied).update(repeating: 0, count: last + 1 - copied) }
+            dst[-1] = w >= 2 ? row[1] : 0
+            if w <= last { dst[w] = w >= 2 ? row[w - 2] : 0 }
+            if transformSqrt { for c in -1...last { dst[c] = dst[c].squareRoot() } }
         }
     }
 
@@ -200,6 +202,9 @@ extension HOG {
             let cellRow = histogram + (y / ch) * cellCols * n
             for x in 0..<cropW {
                 let v = magnitude[x]
+                // Adding 0 changes no sum, and background pixels are mostly 0: skipping them
+                // shortens the chains of adds into one bin.
+                if v == 0 { continue }
                 guard v < .infinity else { finite = false; continue }
                 let b = Int(bins[x])
                 if b >= 0 { cellRow[cellOfColumn[x] * n + b] += v }
@@ -268,15 +273,25 @@ extension HOG {
                     forEachSegment(r, c, cellCols, o) { src, dst in for k in 0..<segment { dst[k] = src[k] * scale } }
                 case .l2Hys:
                     let scale = 1 / (squares + epsilon * epsilon).squareRoot()
-                    var clipped: Float = 0
+                    // Four running sums, so the adds do not wait on each other.
+                    var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
                     forEachSegment(r, c, cellCols, o) { src, dst in
-                        for k in 0..<segment {
+                        var k = 0
+                        while k + 4 <= segment {
+                            let (v0, v1) = (min(src[k] * scale, clip), min(src[k + 1] * scale, clip))
+                            let (v2, v3) = (min(src[k + 2] * scale, clip), min(src[k + 3] * scale, clip))
+                            dst[k] = v0; dst[k + 1] = v1; dst[k + 2] = v2; dst[k + 3] = v3
+                            s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3
+                            k += 4
+                        }
+                        while k < segment {
                             let v = min(src[k] * scale, clip)
                             dst[k] = v
-                            clipped += v * v
+                            s0 += v * v
+                            k += 1
                         }
                     }
-                    let rescale = 1 / (clipped + epsilon * epsilon).squareRoot()
+                    let rescale = 1 / ((s0 + s1) + (s2 + s3) + epsilon * epsilon).squareRoot()
                     for k in 0..<layout.blockLength { o[k] *= rescale }
                 }
                 o += layout.blockLength

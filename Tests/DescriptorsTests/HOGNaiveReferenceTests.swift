@@ -73,8 +73,9 @@ final class HOGNaiveReferenceTests: XCTestCase {
     func testFastBinsMatchThePerPixelArctangent() throws {
         var rng = Xoshiro256(seed: 2024)
         var worst: Float = 0
-        // Random bytes (many exact ties between neighbours), smooth ramps at odd angles, small integers.
-        let (h, w) = (17, 23)
+        // Random bytes (many exact ties between neighbours), smooth ramps at odd angles, small
+        // integers; widths that leave partial cells and widths of whole vector steps (8, 16).
+        for (h, w) in [(17, 23), (16, 16), (9, 8)] {
         var images: [[Float]] = []
         images.append((0..<(h * w)).map { _ in Float(rng.int(below: 256)) / 255 })
         images.append((0..<(h * w)).map { i in Float((i / w) * 7 + (i % w) * 3) / 255 })
@@ -85,6 +86,7 @@ final class HOGNaiveReferenceTests: XCTestCase {
                 let norm = HOG.BlockNormalization.allCases[(n + k) % 4]
                 let sqrt = (n + k) % 3 == 0
                 let cell = (3 + k % 2, 2 + n % 3), block = (2, 1 + k % 2)
+                guard h / cell.0 >= block.0, w / cell.1 >= block.1 else { continue }
                 let hog = try HOG(orientations: n, pixelsPerCell: HOG.Size(cell.0, cell.1), cellsPerBlock: HOG.Size(block.0, block.1),
                                   blockNormalization: norm, transformSqrt: sqrt)
                 let got = try hog.features(of: image, height: h, width: w)
@@ -92,8 +94,9 @@ final class HOGNaiveReferenceTests: XCTestCase {
                 XCTAssertEqual(got.count, expected.count)
                 let largest = zip(got, expected).map { abs($0 - $1) }.max() ?? 0
                 worst = max(worst, largest)
-                XCTAssertLessThanOrEqual(largest, 1e-5, "n = \(n), image \(k), \(hog): largest difference \(largest)")
+                XCTAssertLessThanOrEqual(largest, 1e-5, "\(h)×\(w), n = \(n), image \(k), \(hog): largest difference \(largest)")
             }
+        }
         }
         print("HOG vs the per-pixel arctangent transcription: largest absolute difference \(worst)")
     }

@@ -55,6 +55,11 @@ def fixture_images():
     yy, xx = np.mgrid[0:16, 0:20]
     steps = (((xx + yy) // 3) % 4) * 60 + (((xx - yy) // 5) % 2) * 15 + (xx > 10) * 5
     images["steps16x20"] = steps.astype(np.uint8), 1
+    # Widths of whole cells and whole 8-pixel vector steps (16 rows, 24 columns): the last column's
+    # zero gradient comes from the suite's border padding, not from a partial cell.
+    yy, xx = np.mgrid[0:16, 0:24].astype(np.float64)
+    blobs = 0.5 + 0.5 * np.sin(xx * 0.9 + yy * 0.3) * np.cos(yy * 0.7 - xx * 0.2)
+    images["blobs16x24"] = (blobs * 255).round().astype(np.uint8), 255
     # A real Fashion-MNIST training image when the data set is installed (the first one).
     if os.path.exists(FASHION_TRAIN):
         images["fashion0"] = read_idx(FASHION_TRAIN)[0], 255
@@ -80,6 +85,8 @@ def fixture_cases():
         ("steps16x20", dict(d, orientations=8, pixels_per_cell=(4, 5), cells_per_block=(1, 2), block_norm="L2")),
         ("steps16x20", dict(d, orientations=2, pixels_per_cell=(5, 3), cells_per_block=(2, 2), block_norm="L2-Hys")),
         ("steps16x20", dict(d, orientations=12, pixels_per_cell=(4, 4), cells_per_block=(3, 3), block_norm="L2-Hys", transform_sqrt=True)),
+        ("blobs16x24", d),
+        ("blobs16x24", dict(d, orientations=8, pixels_per_cell=(8, 8), cells_per_block=(1, 1), block_norm="L1", transform_sqrt=True)),
         ("ring28", dict(d, orientations=9, pixels_per_cell=(5, 5), cells_per_block=(3, 3))),
         ("ring28", dict(d, orientations=18, pixels_per_cell=(7, 7), cells_per_block=(2, 2), block_norm="L2")),
     ]
