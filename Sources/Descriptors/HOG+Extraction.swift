@@ -15,6 +15,9 @@
 // Here step 3–4's bin comes from a float32 polynomial arctangent of the folded gradient (error
 // below 1.2e-5 rad); a gradient whose angle lands within five times that of a bin boundary is
 // binned the reference's way instead, arctangent in double and all, so ties fall as they do there.
+//
+// The loops index raw buffers through unsafe pointers; every offset comes from a `Layout` that
+// `layout(height:width:)` checked and from the batch's column count checked against it.
 import Foundation
 import Tensors
 
