@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensors", "ImageFiles", "CZlib"]),
         .target(name: "Classifiers", dependencies: ["Tensors", "CClassicalKernels"]),
         .target(name: "Plots", dependencies: ["Tensors", "ImageFiles"]),
-        .target(name: "Experiments", dependencies: ["Tensors", "ImageFiles", "Datasets", "Classifiers", "BagOfWords", "NeuralNetworks", "Plots", argumentParser]),
+        .target(name: "Experiments", dependencies: ["Tensors", "ImageFiles", "Datasets", "Classifiers", "BagOfWords", "Descriptors", "NeuralNetworks", "Plots", argumentParser]),
         .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"]),
         // Local descriptors (HOG today); they read pixels from Tensors and nothing else.
         .target(name: "Descriptors", dependencies: ["Tensors"]),

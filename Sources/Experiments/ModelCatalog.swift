@@ -6,6 +6,7 @@
 import BagOfWords
 import Classifiers
 import Datasets
+import Descriptors
 import NeuralNetworks
 import Tensors
 
@@ -38,6 +39,12 @@ public struct BuildContext: Sendable {
         }
         return imageShape
     }
+}
+
+/// The RBF kernel's γ of a setting: 0 stands for scikit-learn's 'scale'.
+func kernelGamma(_ s: ModelSettings) -> KernelSVM.Gamma {
+    let g = s.real("gamma")
+    return g == 0 ? .scale : .value(g)
 }
 
 /// The activation a network setting names (the setting's own check allows only these words).
@@ -140,14 +147,21 @@ public enum Setting {
     public static let shift = Hyperparameter("shift", .int(0...16), "training images moved by up to this many pixels (0: no augmentation)")
     public static let components = Hyperparameter("components", .int(1...4096), "principal components kept (the directions of largest variance of the training part)")
     public static let whiten = Hyperparameter("whiten", .choice(["no", "yes"]), "scale each principal component to unit variance")
+    public static let svmC = Hyperparameter("svm-c", .real(min: 0, minIncluded: false, max: 1e12),
+                                            "C of the SVM: weight of the margin violations against the margin (larger: fits the training data more closely)")
+    public static let loss = Hyperparameter("loss", .choice(["squared-hinge", "hinge"]), "loss of the linear SVM (squared hinge: LinearSVC's default)")
+    public static let gamma = Hyperparameter("gamma", .real(min: 0, minIncluded: true, max: 1e6),
+                                             "width γ of the RBF kernel exp(−γ‖x − y‖²) (0: 1/(features · variance), scikit-learn's 'scale')")
+    public static let hogCell = Hyperparameter("hog-cell", .int(2...64), "side of HOG's cells, in pixels (blocks of 2 × 2 cells)")
+    public static let orientations = Hyperparameter("orientations", .int(2...36), "HOG's orientation bins over 0–180°")
 }
 
 // MARK: - The catalogue
 
 public enum ModelCatalog {
     /// Every model, in the order of the digits table.
-    public static let entries: [ModelEntry] = [logisticRegression, pcaLogisticRegression, nearestNeighbors, bagOfWords(hard: true), bagOfWords(hard: false),
-                                               mlp, lenet5]
+    public static let entries: [ModelEntry] = [logisticRegression, pcaLogisticRegression, nearestNeighbors, linearSVM, rbfSVM, hogSVM,
+                                               bagOfWords(hard: true), bagOfWords(hard: false), mlp, lenet5]
 
     /// The names, for help texts.
     public static var names: [String] { entries.map(\.name) }
@@ -189,6 +203,35 @@ public enum ModelCatalog {
                      classifier: try LogisticRegression(c: s.real("c"), maxIterations: s.int("max-iter"), seed: ctx.seed, name: "logreg"))
         },
         row: { _ in "pca-logreg" })
+
+    static let linearSVM = ModelEntry(
+        name: "svm-linear", aliases: [], summary: "linear SVM on the pixels, one-vs-rest, L2-regularized, dual coordinate descent (LIBLINEAR's solver)",
+        input: .features, isNetwork: false, hyperparameters: [Setting.svmC, Setting.loss],
+        defaults: ["svm-c": .real(0.1), "loss": .word("squared-hinge")], quickDefaults: [:],
+        make: { s, ctx in
+            try LinearSVM(c: s.real("svm-c"), loss: s.word("loss") == "hinge" ? .hinge : .squaredHinge, seed: ctx.seed, name: "svm-linear")
+        },
+        row: { _ in "svm-linear" })
+
+    static let rbfSVM = ModelEntry(
+        name: "svm-rbf", aliases: [], summary: "RBF-kernel SVM on the pixels, exact (one-vs-one SMO as LIBSVM, kernel blocks by matrix multiply), Platt-scaled probabilities",
+        input: .features, isNetwork: false, hyperparameters: [Setting.svmC, Setting.gamma],
+        defaults: ["svm-c": .real(10), "gamma": .real(0)], quickDefaults: [:],
+        make: { s, _ in try KernelSVM(c: s.real("svm-c"), gamma: kernelGamma(s), name: "svm-rbf") },
+        row: { _ in "svm-rbf" })
+
+    static let hogSVM = ModelEntry(
+        name: "hog-svm", aliases: [], summary: "HOG (Dalal–Triggs: 9 orientations, 4×4-pixel cells, 2×2-cell blocks, L2-Hys), then an RBF-kernel SVM",
+        input: .images, isNetwork: false, hyperparameters: [Setting.hogCell, Setting.orientations, Setting.svmC, Setting.gamma],
+        defaults: ["hog-cell": .int(4), "orientations": .int(9), "svm-c": .real(10), "gamma": .real(0)], quickDefaults: [:],
+        make: { s, ctx in
+            let shape = try ctx.requireImageShape("hog-svm")
+            let cell = s.int("hog-cell")
+            let hog = try HOG(orientations: s.int("orientations"), pixelsPerCell: HOG.Size(cell, cell))
+            return Pipeline(name: "hog-svm", transforms: [try HOGTransform(hog: hog, shape: shape)],
+                            classifier: try KernelSVM(c: s.real("svm-c"), gamma: kernelGamma(s), name: "svm-rbf"))
+        },
+        row: { _ in "hog-svm" })
 
     static let nearestNeighbors = ModelEntry(
         name: "knn", aliases: ["knn5"], summary: "k-nearest neighbours on the pixels, Euclidean distance (the stored training set is the model)",

@@ -36,6 +36,11 @@ public struct SettingOptions: ParsableArguments {
     @Option(name: .customLong("kmeans-iter"), parsing: .unconditional, help: settingHelp("kmeans-iter")) var kmeansIterations: String?
     @Option(parsing: .unconditional, help: settingHelp("components")) var components: String?
     @Option(parsing: .unconditional, help: settingHelp("whiten")) var whiten: String?
+    @Option(name: .customLong("svm-c"), parsing: .unconditional, help: settingHelp("svm-c")) var svmC: String?
+    @Option(parsing: .unconditional, help: settingHelp("loss")) var loss: String?
+    @Option(parsing: .unconditional, help: settingHelp("gamma")) var gamma: String?
+    @Option(name: .customLong("hog-cell"), parsing: .unconditional, help: settingHelp("hog-cell")) var hogCell: String?
+    @Option(parsing: .unconditional, help: settingHelp("orientations")) var orientations: String?
 
     public init() {}
 
@@ -46,7 +51,7 @@ public struct SettingOptions: ParsableArguments {
             ("weight-decay", weightDecay), ("restarts", restarts), ("hidden", hidden), ("activation", activation), ("shift", shift), ("k", k),
             ("weighting", weighting), ("c", c), ("max-iter", maxIterations), ("codebook-size", codebookSize),
             ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations), ("components", components),
-            ("whiten", whiten),
+            ("whiten", whiten), ("svm-c", svmC), ("loss", loss), ("gamma", gamma), ("hog-cell", hogCell), ("orientations", orientations),
         ]
         return all.compactMap { n, v in v.map { (n, $0) } }
     }
