@@ -106,6 +106,6 @@ final class SafetensorsTests: XCTestCase {
         try changed.write(to: URL(fileURLWithPath: f16))
         assertLoadFails(model, f16, mentions: ["F16", "F32"])
         // Not a file at all.
-        assertLoadFails(model, folder + "/missing.safetensors", mentions: ["cannot be opened"])
+        assertLoadFails(model, folder + "/missing.safetensors", mentions: ["cannot be read", "No such file or directory"])
     }
 }
