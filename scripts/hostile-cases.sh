@@ -41,6 +41,8 @@ edit_card '[4,14,14]'
 run "card imageShape [4,14,14] (mlp, 1x28x28)" "$bin/cvd" classify --model t "$image"
 edit_card '[4,14,14]' mk
 run "card imageShape [4,14,14] (knn, 1x28x28)" "$bin/cvd" classify --model t "$image"
+edit_card '[1,14,56]'
+run "card imageShape [1,14,56] (784 values, mlp 1x28x28)" "$bin/cvd" classify --model t "$image"
 
 rm -rf t && cp -r m t && for f in t/learned-*.safetensors; do rm "$f" && mkdir "$f"; done
 run "tensors file is a folder" "$bin/cvd" classify --model t "$image"
