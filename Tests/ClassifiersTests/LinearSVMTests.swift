@@ -46,6 +46,12 @@ final class LinearSVMTests: XCTestCase {
             XCTAssertEqual(primal, reference, accuracy: 1e-6 * reference, "\(label): primal objective")
             XCTAssertEqual(dual, reference, accuracy: 1e-6 * reference, "\(label): dual objective")
             XCTAssertLessThanOrEqual(dual, primal + 1e-6 * reference, "\(label): weak duality")
+            // Weights and biases (LIBLINEAR's coef_ and intercept_).
+            let (worstWeight, weightsWithin) = compare(model.weights!, fixtureMatrix(case_["coef"]), absolute: 1e-4, relative: 1e-4)
+            XCTAssertTrue(weightsWithin, "\(label): weights differ by up to \(worstWeight)")
+            for (u, v) in zip(model.intercepts, fixtureDoubles(case_["intercept"])) {
+                XCTAssertEqual(Double(u), v, accuracy: 1e-4 + 1e-4 * abs(v), "\(label): bias")
+            }
             // Decision values and predictions.
             let expected = fixtureMatrix(case_["decision"])
             // Measured: at most 4.1e-6 apart.
