@@ -19,15 +19,17 @@ final class KernelSVMTests: XCTestCase {
             XCTAssertTrue(model.converged, label)
             XCTAssertEqual(model.gammaValue, gammaValue, accuracy: 1e-6 * gammaValue, label)
             let expected = fixtureMatrix(case_["decision_test"])
-            let (worst, within) = compare(try model.decisionFunction(xt), expected, absolute: 2e-3, relative: 2e-3)
+            // Measured: at most 2.4e-5 apart (the kernel is float32, LIBSVM's double).
+            let (worst, within) = compare(try model.decisionFunction(xt), expected, absolute: 2e-4, relative: 1e-4)
             print("\(label): largest decision difference \(worst), support vectors \(model.supportVectors!.rows) vs \(case_["support_count"]!)")
             XCTAssertTrue(within, "\(label): decision values differ by up to \(worst)")
             let predicted = try model.predict(xt)
             XCTAssertGreaterThanOrEqual(agreement(predicted, fixtureInts(case_["predictions_test"])), 0.99, label)
             XCTAssertEqual(accuracy(predicted: predicted, actual: yt), (case_["accuracy_test"] as! NSNumber).doubleValue, accuracy: 0.017, label)
-            XCTAssertEqual(Double(model.supportVectors!.rows), (case_["support_count"] as! NSNumber).doubleValue, accuracy: 2, label)
+            XCTAssertEqual(Double(model.supportVectors!.rows), (case_["support_count"] as! NSNumber).doubleValue, accuracy: 1, label)
             let intercepts = fixtureDoubles(case_["intercept"])
-            for (u, v) in zip(model.intercepts, intercepts) { XCTAssertEqual(Double(u), v, accuracy: 2e-3 + 2e-3 * abs(v), label) }
+            XCTAssertEqual(intercepts.count, model.intercepts.count, label)
+            for (u, v) in zip(model.intercepts, intercepts) { XCTAssertEqual(Double(u), v, accuracy: 2e-4 + 1e-4 * abs(v), label) }
         }
     }
 
