@@ -165,7 +165,8 @@ struct BenchClassical: ParsableCommand {
             log("  gamma \(model.gammaValue), support vectors \(model.supportVectors?.rows ?? 0), SMO iterations \(model.iterations.reduce(0, +)), converged \(model.converged)")
             let p = try model.probabilities(test.features)
             let logLoss = (0..<test.count).map { -log(Double(max(p[$0, test.labels[$0]], 1e-15))) }.reduce(0, +) / Double(test.count)
-            log("  probabilities: argmax agrees with predict on \(String(format: "%.4f", accuracy(predicted: p.rowArgmax(), actual: predicted))), test log-loss \(String(format: "%.4f", logLoss))")
+            let votes = try model.voteWinners(test.features)
+            log("  test log-loss \(String(format: "%.4f", logLoss)); SVC's one-vs-one vote: test accuracy \(String(format: "%.4f", accuracy(predicted: votes, actual: test.labels))), agrees with predict on \(String(format: "%.4f", accuracy(predicted: votes, actual: predicted)))")
         }
         let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(formatValue($0.2))" }.joined(separator: "\n") + "\n"
         try writeFileAtomically(csv, to: out)
