@@ -146,8 +146,7 @@ struct BenchClassical: ParsableCommand {
             record("\(name)_predict_\(data)", "seconds", predict)
             record("\(name)_accuracy_\(data)", "accuracy", accuracy(predicted: predicted, actual: test.labels))
             log("  epochs per class \(model.iterations), converged \(model.converged)")
-            let p = try model.probabilities(test.features)
-            let logLoss = (0..<test.count).map { -log(Double(max(p[$0, test.labels[$0]], 1e-15))) }.reduce(0, +) / Double(test.count)
+            let logLoss = meanLogLoss(try model.probabilities(test.features), test.labels)
             log("  probabilities: temperature \(String(format: "%.4g", 1 / model.inverseTemperature)), test log-loss \(String(format: "%.4f", logLoss))")
         }
         if wanted.contains("svm-rbf") {
@@ -165,9 +164,9 @@ struct BenchClassical: ParsableCommand {
             record("svm_rbf_predict_\(suffix)", "seconds", predict)
             record("svm_rbf_accuracy_\(suffix)", "accuracy", accuracy(predicted: predicted, actual: test.labels))
             log("  gamma \(model.gammaValue), support vectors \(model.supportVectors?.rows ?? 0), SMO iterations \(model.iterations.reduce(0, +)), converged \(model.converged)")
-            let p = try model.probabilities(test.features)
-            let logLoss = (0..<test.count).map { -log(Double(max(p[$0, test.labels[$0]], 1e-15))) }.reduce(0, +) / Double(test.count)
-            log("  probabilities: argmax agrees with predict on \(String(format: "%.4f", accuracy(predicted: p.rowArgmax(), actual: predicted))), test log-loss \(String(format: "%.4f", logLoss))")
+            let logLoss = meanLogLoss(try model.probabilities(test.features), test.labels)
+            let votes = try model.voteWinners(test.features)
+            log("  test log-loss \(String(format: "%.4f", logLoss)); SVC's one-vs-one vote: test accuracy \(String(format: "%.4f", accuracy(predicted: votes, actual: test.labels))), agrees with predict on \(String(format: "%.4f", accuracy(predicted: votes, actual: predicted)))")
         }
         if wanted.contains("hog") {
             // The library's default HOG (9 orientations, 4×4-pixel cells, 2×2-cell blocks, L2-Hys),
@@ -239,6 +238,11 @@ struct BenchClassical: ParsableCommand {
             throw ValidationError("--data must be fashion or mnist5k, not \(data)")
         }
     }
+}
+
+/// Mean −log p(true class) over the rows (probabilities clipped at 1e-15).
+func meanLogLoss(_ p: Matrix, _ labels: [Int]) -> Double {
+    labels.indices.map { -log(Double(max(p[$0, labels[$0]], 1e-15))) }.reduce(0, +) / Double(labels.count)
 }
 
 func formatValue(_ v: Double) -> String {
