@@ -303,7 +303,7 @@ public struct BagOfVisualWords: PersistableClassifier, ProgressReportingClassifi
             let count = n * perImage
             x.data.withUnsafeBufferPointer { src in
                 patches.data.withUnsafeMutableBufferPointer { dst in
-                    let (s, d) = (src.baseAddress!, dst.baseAddress!)
+                    guard let s = src.baseAddress, let d = dst.baseAddress else { return }   // no images or no patch values
                     Parallel.forRange(0..<n, grain: 8) { images in
                         for i in images {
                             grid.allPatches(s + (i0 + i) * grid.imageLength, to: d + i * perImage * f)
@@ -316,7 +316,10 @@ public struct BagOfVisualWords: PersistableClassifier, ProgressReportingClassifi
             }
             if let zca = whitening {
                 patches.data.withUnsafeMutableBufferPointer { p in
-                    whitened.data.withUnsafeMutableBufferPointer { w in zca.apply(rows: count, p.baseAddress!, into: w.baseAddress!) }
+                    whitened.data.withUnsafeMutableBufferPointer { w in
+                        guard let pb = p.baseAddress, let wb = w.baseAddress else { return }   // no patches to whiten
+                        zca.apply(rows: count, pb, into: wb)
+                    }
                 }
             }
             // Squared norms of the compared patches, and their products with every word: count × K.
@@ -333,8 +336,10 @@ public struct BagOfVisualWords: PersistableClassifier, ProgressReportingClassifi
                         }
                     }
                     products.data.withUnsafeMutableBufferPointer { out in
-                        sgemm(transA: false, transB: true, m: count, n: k, k: f, a: a.baseAddress!, lda: f,
-                              b: c.baseAddress!, ldb: f, c: out.baseAddress!, ldc: k)
+                        // An empty operand leaves no product to compute.
+                        guard let a = a.baseAddress, let c = c.baseAddress, let out = out.baseAddress else { return }
+                        sgemm(transA: false, transB: true, m: count, n: k, k: f, a: a, lda: f,
+                              b: c, ldb: f, c: out, ldc: k)
                     }
                 }
             }
@@ -343,7 +348,8 @@ public struct BagOfVisualWords: PersistableClassifier, ProgressReportingClassifi
                     codeNorms.withUnsafeBufferPointer { wn in
                         cellOffset.withUnsafeBufferPointer { cells in
                             out.data.withUnsafeMutableBufferPointer { o in
-                                let (pp, ob) = (prod.baseAddress!, o.baseAddress!)
+                                // No products or no features: nothing to encode.
+                                guard let pp = prod.baseAddress, let ob = o.baseAddress, let pnb = pn.baseAddress else { return }
                                 Parallel.forRange(0..<n, grain: 8) { images in
                                     var code = [Float](repeating: 0, count: k)
                                     for i in images {
@@ -354,7 +360,7 @@ public struct BagOfVisualWords: PersistableClassifier, ProgressReportingClassifi
                                             ck_encode_hard(rowsOfImage, Int32(perImage), Int32(k), wn.baseAddress,
                                                            cells.baseAddress, gridCount, feature)
                                         case .triangle:
-                                            ck_encode_triangle(rowsOfImage, Int32(perImage), Int32(k), pn.baseAddress! + i * perImage,
+                                            ck_encode_triangle(rowsOfImage, Int32(perImage), Int32(k), pnb + i * perImage,
                                                                wn.baseAddress, cells.baseAddress, gridCount, feature, &code)
                                         }
                                         normalize(feature, featureCount)

@@ -141,8 +141,10 @@ public struct KMeans: Sendable {
             candidateRows.data.withUnsafeBufferPointer { a in
                 centers.data.withUnsafeBufferPointer { b in
                     between.withUnsafeMutableBufferPointer { out in
-                        sgemm(transA: false, transB: true, m: trials, n: c, k: d, a: a.baseAddress!, lda: d,
-                              b: b.baseAddress!, ldb: d, c: out.baseAddress!, ldc: c)
+                        // An empty operand leaves no product to compute.
+                        guard let a = a.baseAddress, let b = b.baseAddress, let out = out.baseAddress else { return }
+                        sgemm(transA: false, transB: true, m: trials, n: c, k: d, a: a, lda: d,
+                              b: b, ldb: d, c: out, ldc: c)
                     }
                 }
             }
@@ -194,10 +196,11 @@ public struct KMeans: Sendable {
         x.data.withUnsafeBufferPointer { xp in
             rows.withUnsafeBufferPointer { idx in
                 out.withUnsafeMutableBufferPointer { o in
-                    let ob = o.baseAddress!
+                    // No rows (or no points, or no features) leaves nothing to compute.
+                    guard let ob = o.baseAddress, let xb = xp.baseAddress, let ib = idx.baseAddress else { return }
                     Parallel.forRange(0..<rows.count, grain: 1024) { r in
                         var z = [Float](repeating: 0, count: r.count * 16)
-                        ck_times_narrow_rows(xp.baseAddress!, Int32(d), idx.baseAddress! + r.lowerBound, Int32(r.count), packed, &z)
+                        ck_times_narrow_rows(xb, Int32(d), ib + r.lowerBound, Int32(r.count), packed, &z)
                         for (q, row) in r.enumerated() {
                             let i = Int(idx[row])
                             for c in 0..<p { ob[row * p + c] = max(0, norms[i] - 2 * z[q * 16 + c] + pn[c]) }
@@ -219,10 +222,11 @@ public struct KMeans: Sendable {
         var out = [Float](repeating: 0, count: n * p)
         x.data.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { o in
-                let ob = o.baseAddress!
+                // No rows (or no points, or no features) leaves nothing to compute.
+                guard let ob = o.baseAddress, let xb = xp.baseAddress else { return }
                 Parallel.forRange(0..<n, grain: 2048) { rows in
                     var z = [Float](repeating: 0, count: rows.count * 16)
-                    ck_times_narrow(xp.baseAddress! + rows.lowerBound * d, Int32(rows.count), Int32(d), packed, &z)
+                    ck_times_narrow(xb + rows.lowerBound * d, Int32(rows.count), Int32(d), packed, &z)
                     for (r, i) in rows.enumerated() {
                         for c in 0..<p { ob[i * p + c] = max(0, norms[i] - 2 * z[r * 16 + c] + pn[c]) }
                     }
@@ -265,10 +269,15 @@ public struct KMeans: Sendable {
                 var sums = [Double](repeating: 0, count: k * d)
                 var counts = [Int](repeating: 0, count: k)
                 sums.withUnsafeMutableBufferPointer { s in
+                    // No features (or no clusters): every sum stays empty, only the counts matter.
+                    guard let ab = a.baseAddress, let sb = s.baseAddress else {
+                        for i in rows { counts[Int(labels[i])] += 1 }
+                        return
+                    }
                     for i in rows {
                         let c = Int(labels[i])
                         counts[c] += 1
-                        let row = a.baseAddress! + i * d, dst = s.baseAddress! + c * d
+                        let row = ab + i * d, dst = sb + c * d
                         for j in 0..<d { dst[j] += Double(row[j]) }
                     }
                 }
@@ -382,8 +391,10 @@ public func nearestCenters(_ x: Matrix, norms: [Float], centers: Matrix) -> (lab
         x.data.withUnsafeBufferPointer { a in
             centers.data.withUnsafeBufferPointer { c in
                 buffer.withUnsafeMutableBufferPointer { s in
-                    sgemm(transA: false, transB: true, m: rows, n: k, k: d, a: a.baseAddress! + r0 * d, lda: d,
-                          b: c.baseAddress!, ldb: d, c: s.baseAddress!, ldc: k)
+                    // An empty operand leaves no product to compute.
+                    guard let a = a.baseAddress, let c = c.baseAddress, let s = s.baseAddress else { return }
+                    sgemm(transA: false, transB: true, m: rows, n: k, k: d, a: a + r0 * d, lda: d,
+                          b: c, ldb: d, c: s, ldc: k)
                 }
             }
         }
@@ -392,10 +403,13 @@ public func nearestCenters(_ x: Matrix, norms: [Float], centers: Matrix) -> (lab
                 distances.withUnsafeMutableBufferPointer { dist in
                     centerNorms.withUnsafeBufferPointer { cn in
                         norms.withUnsafeBufferPointer { rn in
+                            // No centers: no nearest one to name, the labels and distances stay zero.
+                            guard let sb = s.baseAddress, let rb = rn.baseAddress, let lb = l.baseAddress,
+                                  let db = dist.baseAddress else { return }
                             Parallel.forRange(0..<rows, grain: 256) { r in
-                                ck_nearest_rows(s.baseAddress! + r.lowerBound * k, Int32(r.count), Int32(k), cn.baseAddress,
-                                                rn.baseAddress! + r0 + r.lowerBound, l.baseAddress! + r0 + r.lowerBound,
-                                                dist.baseAddress! + r0 + r.lowerBound)
+                                ck_nearest_rows(sb + r.lowerBound * k, Int32(r.count), Int32(k), cn.baseAddress,
+                                                rb + r0 + r.lowerBound, lb + r0 + r.lowerBound,
+                                                db + r0 + r.lowerBound)
                             }
                         }
                     }

@@ -77,11 +77,12 @@ public struct PatchGrid: Equatable, Sendable {
         var out = Matrix(rows: count, cols: patchLength)
         images.data.withUnsafeBufferPointer { src in
             out.data.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }   // zero-length patches: nothing to copy
                 for p in 0..<count {
                     let i = rng.int(below: images.rows)
                     let top = rng.int(below: height - patchSize + 1)
                     let left = rng.int(below: width - patchSize + 1)
-                    copyPatch(src.baseAddress! + i * imageLength, top: top, left: left, to: dst.baseAddress! + p * patchLength)
+                    copyPatch(s + i * imageLength, top: top, left: left, to: d + p * patchLength)
                 }
             }
         }

@@ -88,7 +88,8 @@ public struct ZCAWhitening: Sendable {
             }
         }
         matrix.data.withUnsafeBufferPointer { w in
-            sgemm(transA: false, transB: false, m: rows, n: f, k: f, a: patches, lda: f, b: w.baseAddress!, ldb: f,
+            guard let w = w.baseAddress else { return }   // f > 0, so the F×F matrix is never empty
+            sgemm(transA: false, transB: false, m: rows, n: f, k: f, a: patches, lda: f, b: w, ldb: f,
                   c: out, ldc: f)
         }
     }

@@ -74,7 +74,7 @@ struct FeatureStandardizer: Sendable {
         let d = x.cols
         let (mean, inverseStd) = (self.mean, self.inverseStd)
         out.data.withUnsafeMutableBufferPointer { a in
-            let base = a.baseAddress!
+            guard let base = a.baseAddress else { return }   // no values to scale
             Parallel.forRange(0..<x.rows, grain: 1024) { rows in
                 for i in rows { for j in 0..<d { base[i * d + j] = (base[i * d + j] - mean[j]) * inverseStd[j] } }
             }

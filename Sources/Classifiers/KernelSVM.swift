@@ -137,7 +137,7 @@ public struct KernelSVM: PersistableClassifier {
         let classRows = members.map { x.rows($0) }
         let classNorms = members.map { $0.map { norms[$0] } }
         let cacheBytes = cacheMegabytes << 20
-        let largestPair = pairs.map { members[$0.0].count + members[$0.1].count }.max()!
+        let largestPair = pairs.map { members[$0.0].count + members[$0.1].count }.max() ?? 0
         // When every pair's kernel fits the cache, the within-class blocks K(a, a) are computed once
         // and shared by the C − 1 pairs of each class; a pair then computes only its cross block.
         let blocks = largestPair * largestPair * 4 <= cacheBytes
@@ -147,13 +147,14 @@ public struct KernelSVM: PersistableClassifier {
             for i in 0..<k.rows { k.data[i * k.cols + i] = 1 }
             return k
         } : []
-        var solutions = [PairSolution?](repeating: nil, count: pairs.count)
+        // Every slot is overwritten: the queue hands out each pair exactly once.
+        var solutions = [PairSolution](repeating: PairSolution(), count: pairs.count)
         let (c, tolerance, maxIterations) = (self.c, self.tolerance, self.maxIterations)
         // One lane per thread takes the next unsolved pair; a pair's result does not depend on the
         // lane, so neither the thread count nor the order changes the model.
         let queue = WorkQueue(count: pairs.count)
         solutions.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
+            guard let base = out.baseAddress else { return }   // no pairs to solve
             Parallel.forEachChunk(min(Parallel.threadCount, pairs.count)) { _ in
                 let buffer: UnsafeMutablePointer<Float>? = blocks ? .allocate(capacity: largestPair * largestPair) : nil
                 defer { buffer?.deallocate() }
@@ -176,7 +177,7 @@ public struct KernelSVM: PersistableClassifier {
                 }
             }
         }
-        let solved = solutions.map { $0! }
+        let solved = solutions
         // Support vectors: every training row with α > 0 in some pair, in training order.
         var isSupport = [Bool](repeating: false, count: x.rows)
         for s in solved { for (k, i) in s.rows.enumerated() where s.alpha[k] > 0 { isSupport[i] = true } }
@@ -264,7 +265,7 @@ public struct KernelSVM: PersistableClassifier {
         let k = classCount
         var out = Matrix(rows: d.rows, cols: k)
         out.data.withUnsafeMutableBufferPointer { op in
-            let base = op.baseAddress!
+            guard let base = op.baseAddress else { return }   // no rows to score
             Parallel.forRange(0..<d.rows, grain: 256) { rows in
                 var r = [Double](repeating: 0, count: k * k)
                 for i in rows {
@@ -466,21 +467,26 @@ func assemblePairKernel(into k: UnsafeMutablePointer<Float>, _ kaa: Matrix, _ kb
                         _ normsA: [Float], _ normsB: [Float], gamma: Float) {
     let (na, nb) = (xa.rows, xb.rows)
     let n = na + nb
+    // An empty block (a class without rows, or rows without values) has nothing to copy or compute.
     kaa.data.withUnsafeBufferPointer { src in
-        for i in 0..<na { (k + i * n).update(from: src.baseAddress! + i * na, count: na) }
+        guard let s = src.baseAddress else { return }
+        for i in 0..<na { (k + i * n).update(from: s + i * na, count: na) }
     }
     kbb.data.withUnsafeBufferPointer { src in
-        for j in 0..<nb { (k + (na + j) * n + na).update(from: src.baseAddress! + j * nb, count: nb) }
+        guard let s = src.baseAddress else { return }
+        for j in 0..<nb { (k + (na + j) * n + na).update(from: s + j * nb, count: nb) }
     }
     xa.data.withUnsafeBufferPointer { pa in
         xb.data.withUnsafeBufferPointer { pb in
-            sgemm(transA: false, transB: true, m: na, n: nb, k: xa.cols, a: pa.baseAddress!, lda: xa.cols,
-                  b: pb.baseAddress!, ldb: xb.cols, c: k + na, ldc: n)
+            guard let a = pa.baseAddress, let b = pb.baseAddress else { return }
+            sgemm(transA: false, transB: true, m: na, n: nb, k: xa.cols, a: a, lda: xa.cols,
+                  b: b, ldb: xb.cols, c: k + na, ldc: n)
         }
     }
     normsA.withUnsafeBufferPointer { ra in
         normsB.withUnsafeBufferPointer { rb in
-            rbfBlock(k + na, rows: na, cols: nb, stride: n, rowNorms: ra.baseAddress!, columnNorms: rb.baseAddress!, gamma: gamma)
+            guard let ra = ra.baseAddress, let rb = rb.baseAddress else { return }
+            rbfBlock(k + na, rows: na, cols: nb, stride: n, rowNorms: ra, columnNorms: rb, gamma: gamma)
         }
     }
     // K(b, a) = K(a, b)ᵀ, in 64 × 64 tiles.
@@ -543,7 +549,8 @@ final class KernelRows {
         var slot = slotOfRow[i]
         if slot < 0 {
             // Evict the least recently used slot (never the row handed out last: it has the newest use).
-            slot = lastUse.indices.min { lastUse[$0] < lastUse[$1] }!
+            slot = 0
+            for s in lastUse.indices where lastUse[s] < lastUse[slot] { slot = s }
             if rowOfSlot[slot] >= 0 { slotOfRow[rowOfSlot[slot]] = -1 }
             rowOfSlot[slot] = i
             slotOfRow[i] = slot
@@ -552,7 +559,9 @@ final class KernelRows {
             Matrix.multiply(xi, x, transposeB: true, into: &k)
             rbfInPlace(&k, rowNorms: [squaredNorms[i]], columnNorms: squaredNorms, gamma: gamma)
             k.data[i] = 1
-            k.data.withUnsafeBufferPointer { (storage + slot * n).update(from: $0.baseAddress!, count: n) }
+            k.data.withUnsafeBufferPointer { row in
+                if let row = row.baseAddress { (storage + slot * n).update(from: row, count: n) }   // n = 0: nothing to cache
+            }
         }
         lastUse[slot] = clock
         return UnsafePointer(storage + slot * n)
@@ -567,8 +576,10 @@ func rbfInPlace(_ g: inout Matrix, rowNorms: [Float], columnNorms: [Float], gamm
     g.data.withUnsafeMutableBufferPointer { gp in
         rowNorms.withUnsafeBufferPointer { rn in
             columnNorms.withUnsafeBufferPointer { cn in
-                rbfBlock(gp.baseAddress!, rows: rows, cols: cols, stride: cols, rowNorms: rn.baseAddress!,
-                         columnNorms: cn.baseAddress!, gamma: gamma)
+                // An empty block has nothing to transform.
+                guard let g = gp.baseAddress, let r = rn.baseAddress, let c = cn.baseAddress else { return }
+                rbfBlock(g, rows: rows, cols: cols, stride: cols, rowNorms: r,
+                         columnNorms: c, gamma: gamma)
             }
         }
     }

@@ -140,7 +140,7 @@ public struct LinearSVM: PersistableClassifier {
         x.data.withUnsafeBufferPointer { xp in
             w.withUnsafeMutableBufferPointer { wp in
                 results.withUnsafeMutableBufferPointer { rp in
-                    let (xb, wb, rb) = (xp.baseAddress!, wp.baseAddress!, rp.baseAddress!)
+                    guard let xb = xp.baseAddress, let wb = wp.baseAddress, let rb = rp.baseAddress else { return }   // nothing to train
                     Parallel.forEachChunk(groupCount) { group in
                         let classes = (group * groupSize)..<min(k, (group + 1) * groupSize)
                         guard !classes.isEmpty else { return }
@@ -252,7 +252,8 @@ func fitInverseTemperature(margins z: Matrix, labels y: [Int]) -> Float {
     func evaluate(_ a: Double) -> (loss: Double, first: Double, second: Double) {
         var loss = 0.0, first = 0.0, second = 0.0
         for (i, r) in rows.enumerated() {
-            let top = r.max()! * a
+            guard let peak = r.max() else { continue }   // a row without logits adds nothing
+            let top = peak * a
             var total = 0.0, mean = 0.0, meanSquare = 0.0
             for v in r { let e = exp(a * v - top); total += e; mean += e * v; meanSquare += e * v * v }
             mean /= total

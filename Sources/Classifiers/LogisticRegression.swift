@@ -376,7 +376,7 @@ public struct LogisticObjective: Sendable {
         var z = x.matmul(w)
         let twoClass = classCount == 2
         let partial: [Double] = z.data.withUnsafeMutableBufferPointer { zp in
-            let base = zp.baseAddress!
+            guard let base = zp.baseAddress else { return [] }   // no rows: no loss
             return Parallel.mapChunks(0..<n, grain: 2048) { rows -> Double in
                 var loss = 0.0
                 for i in rows {
@@ -428,10 +428,12 @@ public struct LogisticObjective: Sendable {
         let labels = y.map(Int32.init)
         let partial = x.data.withUnsafeBufferPointer { xp in
             labels.withUnsafeBufferPointer { yp in
-                Parallel.mapChunks(0..<n, grain: 4096) { rows -> (Double, [Float], [Float]) in
+                // No rows (or no features) leave no loss to sum.
+                guard let xb = xp.baseAddress, let yb = yp.baseAddress else { return [(Double, [Float], [Float])]() }
+                return Parallel.mapChunks(0..<n, grain: 4096) { rows -> (Double, [Float], [Float]) in
                     var gw = [Float](repeating: 0, count: d * 16), gb = [Float](repeating: 0, count: 16)
-                    let loss = ck_softmax_cross_entropy(xp.baseAddress! + rows.lowerBound * d, Int32(rows.count), Int32(d),
-                                                        yp.baseAddress! + rows.lowerBound, w16, b16, Int32(k), &gw, &gb)
+                    let loss = ck_softmax_cross_entropy(xb + rows.lowerBound * d, Int32(rows.count), Int32(d),
+                                                        yb + rows.lowerBound, w16, b16, Int32(k), &gw, &gb)
                     return (loss, gw, gb)
                 }
             }

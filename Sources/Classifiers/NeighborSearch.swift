@@ -166,10 +166,11 @@ extension EightBitTrainingSet {
                 indices.withUnsafeMutableBufferPointer { outI in
                     distances.withUnsafeMutableBufferPointer { outD in
                         needsFullSearch.withUnsafeMutableBufferPointer { full in
+                            guard let tb = tp.baseAddress, let qb = qp.baseAddress else { return }   // no values: nothing to rank
                             Parallel.forRange(0..<queryCount, grain: 64) { r in
                                 var pairs = [(Double, Int)](repeating: (0, 0), count: m)
                                 for q in r {
-                                    let query = qp.baseAddress! + q * d
+                                    let query = qb + q * d
                                     // Code distance of candidate c: key + ‖q‖² − 256·Σq, and how far the
                                     // float values' distance (in code units) can be from it; 1e-9
                                     // relative covers the rounding of the double sums.
@@ -191,13 +192,13 @@ extension EightBitTrainingSet {
                                         for c in 0..<k {
                                             let t = Int(bestIndex[q * m + c])
                                             outI[q * k + c] = t
-                                            outD[q * k + c] = squaredEuclidean(query, tp.baseAddress! + t * d, d).squareRoot()
+                                            outD[q * k + c] = squaredEuclidean(query, tb + t * d, d).squareRoot()
                                         }
                                         continue
                                     }
                                     for c in 0..<m {
                                         let t = Int(bestIndex[q * m + c])
-                                        pairs[c] = (squaredEuclidean(query, tp.baseAddress! + t * d, d), t)
+                                        pairs[c] = (squaredEuclidean(query, tb + t * d, d), t)
                                     }
                                     pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
                                     // With ε = 0 (integer-valued data) the codes' order, ties by index,
@@ -248,13 +249,14 @@ func rerank(train: Matrix, queries: Matrix, k: Int, metric: DistanceMetric, cand
         queries.data.withUnsafeBufferPointer { qp in
             indices.withUnsafeMutableBufferPointer { outI in
                 distances.withUnsafeMutableBufferPointer { outD in
+                    guard let tb = tp.baseAddress, let qb = qp.baseAddress else { return }   // no values: nothing to rank
                     Parallel.forRange(0..<qCount, grain: grain) { r in
                         var pairs = [(Double, Int)](repeating: (0, 0), count: candidateCount)
                         for q in r {
-                            let query = qp.baseAddress! + q * d
+                            let query = qb + q * d
                             for c in 0..<candidateCount {
                                 let t = candidate(q, c)
-                                pairs[c] = (rankingDistance(query, tp.baseAddress! + t * d, d, metric), t)
+                                pairs[c] = (rankingDistance(query, tb + t * d, d, metric), t)
                             }
                             let best = smallest(k, of: pairs)
                             for c in 0..<k {
@@ -310,8 +312,10 @@ func floatNeighborSearch(train: Matrix, trainNorms: [Float], queries: Matrix, k:
                 qBlock.data.withUnsafeBufferPointer { a in
                     train.data.withUnsafeBufferPointer { b in
                         buffer.data.withUnsafeMutableBufferPointer { c in
-                            sgemm(transA: false, transB: true, m: rows, n: cols, k: d, a: a.baseAddress!, lda: d,
-                                  b: b.baseAddress! + t0 * d, ldb: d, c: c.baseAddress!, ldc: cols)
+                            // An empty operand leaves no product to compute.
+                            guard let a = a.baseAddress, let b = b.baseAddress, let c = c.baseAddress else { return }
+                            sgemm(transA: false, transB: true, m: rows, n: cols, k: d, a: a, lda: d,
+                                  b: b + t0 * d, ldb: d, c: c, ldc: cols)
                         }
                     }
                 }
@@ -322,10 +326,13 @@ func floatNeighborSearch(train: Matrix, trainNorms: [Float], queries: Matrix, k:
                         filled.withUnsafeMutableBufferPointer { fl in
                             train.data.withUnsafeBufferPointer { tp in
                                 qBlock.data.withUnsafeBufferPointer { qp in
+                                    // No candidates kept or no values: nothing to rank.
+                                    guard let ckb = ck.baseAddress, let cib = ci.baseAddress,
+                                          let tb = tp.baseAddress, let qb = qp.baseAddress else { return }
                                     Parallel.forRange(0..<rows, grain: 16) { r in
                                         for i in r {
                                             let q = q0 + i
-                                            let keys = ck.baseAddress! + q * m, idx = ci.baseAddress! + q * m
+                                            let keys = ckb + q * m, idx = cib + q * m
                                             let qn = queryNorms[q].squareRoot()
                                             for j in 0..<cols {
                                                 let t = t0 + j
@@ -337,7 +344,7 @@ func floatNeighborSearch(train: Matrix, trainNorms: [Float], queries: Matrix, k:
                                                     key = denominator > 0 ? 1 - s[i * cols + j] / denominator : 1
                                                 case .manhattan:
                                                     var sum: Float = 0
-                                                    let a = qp.baseAddress! + i * d, b = tp.baseAddress! + t * d
+                                                    let a = qb + i * d, b = tb + t * d
                                                     for f in 0..<d { sum += abs(a[f] - b[f]) }
                                                     key = sum
                                                 }

@@ -192,9 +192,10 @@ private func parseFloat(_ field: ArraySlice<UInt8>) -> Float? {
         var k = 0
         for b in field { buffer[k] = CChar(bitPattern: b); k += 1 }
         buffer[k] = 0
+        guard let start = buffer.baseAddress else { return nil }
         var end: UnsafeMutablePointer<CChar>?
-        let v = strtof(buffer.baseAddress!, &end)
-        guard let end, end - buffer.baseAddress! == k else { return nil }
+        let v = strtof(start, &end)
+        guard let end, end - start == k else { return nil }
         return v
     }
 }

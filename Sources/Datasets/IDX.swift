@@ -255,7 +255,12 @@ public func loadIDXFolder(_ path: String, classNames: [String]? = nil) throws ->
     let train = try loadIDX(images: trainImages, labels: trainLabels, name: base + "-train", classNames: classNames)
     let test = try loadIDX(images: testImages, labels: testLabels, name: base + "-test", classNames: classNames)
     guard train.imageShape == test.imageShape else {
-        throw DatasetError.badFile(path: testImages, reason: "holds images of \(test.imageShape!) but the training images are \(train.imageShape!)")
+        throw DatasetError.badFile(path: testImages, reason: "holds images of \(shapeText(test.imageShape)) but the training images are \(shapeText(train.imageShape))")
     }
     return (train, test)
+}
+
+/// An image shape for a message ("no image shape" when the data set has none).
+private func shapeText(_ shape: ImageShape?) -> String {
+    shape.map { "\($0)" } ?? "no image shape"
 }

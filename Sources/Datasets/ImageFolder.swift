@@ -120,7 +120,7 @@ public func loadImageFolder(_ path: String, width: Int, height: Int, channels: I
     let d = channels * height * width
     var pixels = [Float](repeating: 0, count: files.count * d)
     let failures: [Error?] = pixels.withUnsafeMutableBufferPointer { out in
-        let base = out.baseAddress!
+        guard let base = out.baseAddress else { return [] }   // no files, nothing to decode
         return Parallel.mapChunks(0..<files.count, grain: 16) { range -> Error? in
             for i in range {
                 do {

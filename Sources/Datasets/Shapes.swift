@@ -41,7 +41,7 @@ public enum ShapeImages {
         let count = classNames.count * perClass, d = 3 * side * side
         var pixels = [Float](repeating: 0, count: count * d)
         try pixels.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
+            guard let base = out.baseAddress else { return }   // no images, nothing to draw
             let failures = Parallel.mapChunks(0..<count, grain: 8) { range -> Error? in
                 do {
                     for i in range {

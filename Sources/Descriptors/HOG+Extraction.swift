@@ -41,10 +41,12 @@ extension HOG {
         // Wide enough that a chunk's workspace is set up rarely, narrow enough to balance two cores.
         let grain = max(1, 65_536 / max(pixels, 1))
         var failures: [Int?] = []
-        let out = [Float](unsafeUninitializedCapacity: images.rows * f) { buffer, initialized in
-            let dst = buffer.baseAddress!
-            images.data.withUnsafeBufferPointer { srcBuffer in
-                let src = srcBuffer.baseAddress!
+        let out = try [Float](unsafeUninitializedCapacity: images.rows * f) { buffer, initialized in
+            guard let dst = buffer.baseAddress else { return }   // no features to write (rows × f is 0)
+            try images.data.withUnsafeBufferPointer { srcBuffer in
+                guard let src = srcBuffer.baseAddress else {
+                    throw DescriptorError.invalidImage(descriptor: "HOG", reason: "the images hold no pixel values")
+                }
                 failures = Parallel.mapChunks(0..<images.rows, grain: grain) { range -> Int? in
                     let workspace = Workspace(self, layout)
                     defer { workspace.deallocate() }
@@ -58,7 +60,10 @@ extension HOG {
             initialized = images.rows * f
         }
         if let bad = failures.lazy.compactMap({ $0 }).first {
-            throw images.data.withUnsafeBufferPointer { valueError(image: bad, $0.baseAddress! + bad * pixels, layout) }
+            throw images.data.withUnsafeBufferPointer { p -> DescriptorError in
+                guard let base = p.baseAddress else { return .invalidImage(descriptor: "HOG", reason: "the images hold no pixel values") }
+                return valueError(image: bad, base + bad * pixels, layout)
+            }
         }
         return Matrix(rows: images.rows, cols: f, data: out)
     }

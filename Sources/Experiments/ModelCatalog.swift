@@ -238,7 +238,10 @@ public enum ModelCatalog {
         input: .features, isNetwork: false, hyperparameters: [Setting.k, Setting.weighting],
         defaults: ["k": .int(5), "weighting": .word("uniform")], quickDefaults: [:],
         make: { s, _ in
-            try KNearestNeighbors(k: s.int("k"), weighting: NeighborWeighting(rawValue: s.word("weighting"))!, name: "knn\(s.int("k"))")
+            guard let weighting = NeighborWeighting(rawValue: s.word("weighting")) else {
+                throw SettingError("--weighting \(s.word("weighting")) is not a neighbour weighting")
+            }
+            return try KNearestNeighbors(k: s.int("k"), weighting: weighting, name: "knn\(s.int("k"))")
         },
         row: { s in "knn\(s.int("k"))" })
 

@@ -75,7 +75,10 @@ public struct SettingOptions: ParsableArguments {
                 let all = ModelCatalog.models(having: name).map(\.name).joined(separator: ", ")
                 throw SettingError("--\(name) is a setting of \(all), which \(context) does not run")
             }
-            _ = try first.hyperparameters.first { $0.name == name }!.parse(text)
+            guard let setting = first.hyperparameters.first(where: { $0.name == name }) else {
+                throw SettingError("--\(name) is not a setting of \(first.name)")
+            }
+            _ = try setting.parse(text)
         }
     }
 

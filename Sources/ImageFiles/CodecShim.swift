@@ -30,7 +30,8 @@ private func shimError(status: Int32, message: String, name: String, format: Str
 }
 
 private func string(fromMessage buffer: [CChar]) -> String {
-    buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    // The text up to the first NUL, invalid UTF-8 repaired (as String(cString:) reads it).
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Runs a shim decoder on `bytes` and copies the result into an `Image`.

@@ -30,9 +30,7 @@ public func systemErrorText(_ code: Int32) -> String {
 public func fileKind(atRawPath path: [UInt8]) -> FileKind {
     guard !path.contains(0) else { return .unavailable(errorNumber: ENOENT) }
     var info = stat()
-    let result = (path + [0]).withUnsafeBufferPointer { buffer in
-        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { stat($0, &info) }
-    }
+    let result = stat(cPath(path), &info)
     guard result == 0 else { return .unavailable(errorNumber: errno) }
     return fileKind(mode: info.st_mode, size: Int(info.st_size))
 }
@@ -114,11 +112,7 @@ public func readFileBytes(atRawPath path: [UInt8], name: String, limit: Int = In
     if let reason = cannotReadReason(fileKind(atRawPath: path)) {
         throw ImageFileError.cannotRead(path: name, reason: reason)
     }
-    let descriptor = (path + [0]).withUnsafeBufferPointer { buffer in
-        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-            open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        }
-    }
+    let descriptor = open(cPath(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     guard descriptor >= 0 else {
         throw ImageFileError.cannotRead(path: name, reason: systemErrorText(errno))
     }
@@ -164,9 +158,7 @@ public func readFileBytes(atPath path: String, limit: Int = Int.max) throws -> [
 /// - Throws: `ImageFileError.cannotRead` naming `name` with the system's reason.
 public func folderEntries(atRawPath path: [UInt8], name: String) throws -> [[UInt8]] {
     guard !path.contains(0) else { throw ImageFileError.cannotRead(path: name, reason: systemErrorText(ENOENT)) }
-    let folder = (path + [0]).withUnsafeBufferPointer { buffer in
-        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { opendir($0) }
-    }
+    let folder = opendir(cPath(path))
     guard let folder else { throw ImageFileError.cannotRead(path: name, reason: systemErrorText(errno)) }
     defer { closedir(folder) }
     var names: [[UInt8]] = []
@@ -185,4 +177,10 @@ public func folderEntries(atRawPath path: [UInt8], name: String) throws -> [[UIn
         names.append(bytes)
     }
     return names
+}
+
+/// `path` as a NUL-terminated C string, for the system calls (an array argument is passed as a
+/// pointer to its elements, so no pointer needs unwrapping).
+private func cPath(_ path: [UInt8]) -> [CChar] {
+    path.map { CChar(bitPattern: $0) } + [0]
 }

@@ -47,7 +47,8 @@ public final class LeakyReLU: ElementwiseLayer {
     }
 
     public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
-        guard let dx, let x = input else { return }
+        guard let dx else { return }
+        let x = input
         let a = slope
         parallelElements(n * outputCount) { r in for i in r { dx[i] = x[i] > 0 ? dy[i] : a * dy[i] } }
     }

@@ -9,10 +9,11 @@ import Tensors
 public final class BatchNorm: Layer {
     public let epsilon: Float
     public let momentum: Float
-    public private(set) var gamma: Parameter!
-    public private(set) var beta: Parameter!
-    public private(set) var runningMean: Parameter!
-    public private(set) var runningVariance: Parameter!
+    // Empty (no values) until the layer is built, then one value per channel or feature.
+    public private(set) var gamma = Parameter(name: "weight", shape: [0], fill: 1)
+    public private(set) var beta = Parameter(name: "bias", shape: [0])
+    public private(set) var runningMean = Parameter(name: "running_mean", shape: [0], isTrainable: false)
+    public private(set) var runningVariance = Parameter(name: "running_var", shape: [0], isTrainable: false, fill: 1)
 
     private var channels = 0, spatial = 1
     private let normalized = FloatBuffer()   // x̂ of the last training pass
@@ -76,7 +77,7 @@ public final class BatchNorm: Layer {
         let xh = normalized.reserve(count)
         let m = Double(n * s)
         inverseStd.withUnsafeMutableBufferPointer { invStd in
-            let invStd = invStd.baseAddress!
+            guard let invStd = invStd.baseAddress else { return }   // no channels
             parallelElements(c, grain: 1) { chans in
                 for ch in chans {
                     var sum = 0.0
@@ -114,7 +115,7 @@ public final class BatchNorm: Layer {
         let g = gamma.value, dg = gamma.gradient, db = beta.gradient
         if !lastWasTraining {
             // Inference statistics are constants: the layer is an affine map.
-            let x = input!, rm = runningMean.value, rv = runningVariance.value, eps = epsilon
+            let x = input, rm = runningMean.value, rv = runningVariance.value, eps = epsilon
             for ch in 0..<c {
                 let inv = 1 / (rv[ch] + eps).squareRoot()
                 var sg = 0.0, sb = 0.0
@@ -132,7 +133,7 @@ public final class BatchNorm: Layer {
         let xh = normalized.pointer
         let m = Double(n * s)
         inverseStd.withUnsafeBufferPointer { invStd in
-            let invStd = invStd.baseAddress!
+            guard let invStd = invStd.baseAddress else { return }   // no channels
             parallelElements(c, grain: 1) { chans in
                 for ch in chans {
                     var sumDy = 0.0, sumDyXh = 0.0

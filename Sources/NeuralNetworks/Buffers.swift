@@ -91,7 +91,7 @@ public final class Parameter {
         get { Array(UnsafeBufferPointer(start: value, count: count)) }
         set {
             precondition(newValue.count == count, "Parameter \(name) has \(count) values, got \(newValue.count)")
-            newValue.withUnsafeBufferPointer { value.update(from: $0.baseAddress!, count: count) }
+            newValue.withUnsafeBufferPointer { if let p = $0.baseAddress { value.update(from: p, count: count) } }   // count 0: nothing to copy
         }
     }
 

@@ -119,7 +119,10 @@ struct TrainingCheckpoint {
             meta["best.epoch"] = "\(best.epoch)"
         }
         try bestValues.withUnsafeBufferPointers { buffers in
-            for ((name, p), values) in zip(named, buffers) { tensors.append(("best." + name, p.shape, values.baseAddress!)) }
+            for ((name, p), values) in zip(named, buffers) {
+                guard let start = values.baseAddress else { throw failure("cannot be written: the best weights of \(name) are empty") }
+                tensors.append(("best." + name, p.shape, start))
+            }
             meta["checksum"] = String(tensorChecksum(tensors.map { UnsafeBufferPointer(start: $0.values, count: $0.shape.reduce(1, *)) }), radix: 16)
             try writeSafetensors(tensors, metadata: meta, to: settings.path)
         }
@@ -140,7 +143,8 @@ struct TrainingCheckpoint {
             return v
         }
         func number<T: LosslessStringConvertible>(_ key: String, _ type: T.Type) throws -> T {
-            guard let v = T(try field(key)) else { throw failure("has an unreadable \(key) entry \"\(meta[key]!)\"; the file is damaged, delete it to start afresh") }
+            let text = try field(key)
+            guard let v = T(text) else { throw failure("has an unreadable \(key) entry \"\(text)\"; the file is damaged, delete it to start afresh") }
             return v
         }
         // Same network, options and data, or the continuation would not be the same run.

@@ -22,8 +22,10 @@ public final class Conv2D: Layer {
     public let stride: Int
     public let padding: Int
     public let initialization: WeightInitialization
-    public private(set) var weight: Parameter!
-    public private(set) var bias: Parameter!
+    /// Empty (no values) until the layer is built, then Cout × Cin × K × K.
+    public private(set) var weight = Parameter(name: "weight", shape: [0], decays: true)
+    /// Empty until the layer is built, then Cout.
+    public private(set) var bias = Parameter(name: "bias", shape: [0])
 
     /// Samples per group: the unit of work of one task and of the weight-gradient partial sums.
     static let groupSamples = 8
@@ -119,7 +121,7 @@ public final class Conv2D: Layer {
     public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
         let kk = receptiveField, plane = oh * ow, cout = outChannels, inCount = inputCount, outCount = outputCount
         let groups = (n + Conv2D.groupSamples - 1) / Conv2D.groupSamples, per = scratchPerGroup, padded = paddedCount
-        let x = input!, wv = UnsafePointer(weight.value)
+        let x = input, wv = UnsafePointer(weight.value)
         let partial = cout * kk + cout
         let partials = partialGradients.reserve(groups * partial)
         let work = scratch.reserve(groups * per)

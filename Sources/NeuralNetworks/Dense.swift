@@ -10,8 +10,10 @@ public final class Dense: Layer {
     public let expectedInputs: Int?
     /// How the weights are initialized.
     public let initialization: WeightInitialization
-    public private(set) var weight: Parameter!
-    public private(set) var bias: Parameter!
+    /// Empty (no values) until the layer is built, then D_out × D_in.
+    public private(set) var weight = Parameter(name: "weight", shape: [0], decays: true)
+    /// Empty until the layer is built, then D_out.
+    public private(set) var bias = Parameter(name: "bias", shape: [0])
 
     /// - Parameters:
     ///   - inputs: inputs per sample; inferred from the previous layer when nil.
@@ -70,7 +72,7 @@ public final class Dense: Layer {
     // dW[out×in] = dyᵀ·x, db = Σ_n dy, dx[N×in] = dy·W
     public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
         let d = inputCount, o = outputs
-        Kernels.sgemm(transA: true, transB: false, m: o, n: d, k: n, a: dy, lda: o, b: input!, ldb: d, beta: 0, c: weight.gradient, ldc: d)
+        Kernels.sgemm(transA: true, transB: false, m: o, n: d, k: n, a: dy, lda: o, b: input, ldb: d, beta: 0, c: weight.gradient, ldc: d)
         let db = bias.gradient
         for j in 0..<o { db[j] = 0 }
         for i in 0..<n {

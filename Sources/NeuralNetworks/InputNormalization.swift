@@ -61,7 +61,7 @@ public enum InputNormalization: Sendable, Equatable, CustomStringConvertible {
         let d = x.cols, run = d / groups
         x.data.withUnsafeBufferPointer { src in
             out.data.withUnsafeMutableBufferPointer { dst in
-                let s = src.baseAddress!, o = dst.baseAddress!
+                guard let s = src.baseAddress, let o = dst.baseAddress else { return }   // no values to standardize
                 Parallel.forRange(0..<x.rows, grain: max(1, 65_536 / max(d, 1))) { rows in
                     for i in rows {
                         for g in 0..<groups {
@@ -89,7 +89,7 @@ public enum InputNormalization: Sendable, Equatable, CustomStringConvertible {
 private func groupSums(_ x: Matrix, groups: Int, _ term: (Double, Int) -> Double) -> [Double] {
     let d = x.cols, run = d / groups
     let partial: [[Double]] = x.data.withUnsafeBufferPointer { src in
-        let s = src.baseAddress!
+        guard let s = src.baseAddress else { return [] }   // no values: every sum stays zero
         return Parallel.mapChunks(0..<x.rows, grain: 64) { rows in
             var sums = [Double](repeating: 0, count: groups)
             for i in rows {

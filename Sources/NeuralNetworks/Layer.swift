@@ -23,15 +23,22 @@ open class Layer {
     /// True once `build(inputShape:)` succeeded.
     public private(set) var isBuilt = false
 
-    /// The input of the last forward pass (N × inputCount) and its batch size.
-    var input: UnsafePointer<Float>?
+    /// The input of the last forward pass (N × inputCount) and its batch size. Before the first
+    /// forward pass the batch is empty (0 samples, pointing at `noInput`), so a backward pass then
+    /// works on no samples instead of reading an input that does not exist.
+    var input: UnsafePointer<Float>
     var batch = 0
     let output = FloatBuffer()
     let inputGradient = FloatBuffer()
+    private let noInput: FloatBuffer
     private let heldInput = FloatBuffer()
     private let heldGradient = FloatBuffer()
 
-    public init() {}
+    public init() {
+        let empty = FloatBuffer()
+        noInput = empty
+        input = UnsafePointer(empty.pointer)
+    }
 
     // MARK: - To override
 
@@ -118,7 +125,7 @@ open class Layer {
         let n = x.shape[0]
         try build(inputShape: Array(x.shape.dropFirst()))
         let held = heldInput.reserve(max(x.count, 1))
-        x.data.withUnsafeBufferPointer { held.update(from: $0.baseAddress!, count: x.count) }
+        x.data.withUnsafeBufferPointer { if let p = $0.baseAddress { held.update(from: p, count: x.count) } }   // empty: nothing to copy
         let y = forward(held, batch: n, training: training)
         return Tensor(shape: [n] + outputShape, data: Array(UnsafeBufferPointer(start: y, count: n * outputCount)))
     }
@@ -129,7 +136,7 @@ open class Layer {
             throw NeuralNetworkError.invalidData(reason: "\(label): gradient has \(dy.count) values, the last forward pass produced \(batch * outputCount)")
         }
         let held = heldGradient.reserve(max(dy.count, 1))
-        dy.data.withUnsafeBufferPointer { held.update(from: $0.baseAddress!, count: dy.count) }
+        dy.data.withUnsafeBufferPointer { if let p = $0.baseAddress { held.update(from: p, count: dy.count) } }   // empty: nothing to copy
         guard let dx = backward(held, inputGradient: true) else {
             throw NeuralNetworkError.invalidData(reason: "\(label): the backward pass gave no input gradient")
         }

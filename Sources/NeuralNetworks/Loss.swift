@@ -29,7 +29,9 @@ extension Loss {
         let loss = output.data.withUnsafeBufferPointer { o in
             targets.data.withUnsafeBufferPointer { t in
                 gradient.data.withUnsafeMutableBufferPointer { g in
-                    evaluate(output: o.baseAddress!, targets: t.baseAddress!, batch: output.rows, width: output.cols, gradient: g.baseAddress!)
+                    // No values: the mean of an empty sum over the rows, as the losses give for zero-width rows.
+                    guard let o = o.baseAddress, let t = t.baseAddress, let g = g.baseAddress else { return 0 / Double(output.rows) }
+                    return evaluate(output: o, targets: t, batch: output.rows, width: output.cols, gradient: g)
                 }
             }
         }
@@ -40,7 +42,8 @@ extension Loss {
     public func targets(labels: [Int], width: Int) -> Matrix {
         var m = Matrix(rows: labels.count, cols: width)
         m.data.withUnsafeMutableBufferPointer { p in
-            for (i, y) in labels.enumerated() { encode(label: y, width: width, into: p.baseAddress! + i * width) }
+            guard let base = p.baseAddress else { return }   // no labels (or zero width): no rows to encode
+            for (i, y) in labels.enumerated() { encode(label: y, width: width, into: base + i * width) }
         }
         return m
     }

@@ -42,7 +42,7 @@ extension NeuralNetworkClassifier: PersistableClassifier {
                 throw bad("state tensor \"\(n)\" has shape \(shapeText(t.shape)) but the network's is \(shapeText(p.shape))")
             }
             guard t.data.allSatisfy(\.isFinite) else { throw bad("state tensor \"\(n)\" holds NaN or infinite values") }
-            t.data.withUnsafeBufferPointer { p.value.update(from: $0.baseAddress!, count: p.count) }
+            t.data.withUnsafeBufferPointer { if let v = $0.baseAddress { p.value.update(from: v, count: p.count) } }   // empty: nothing to copy
         }
         let mean = state["input.mean"]?.data ?? [], std = state["input.std"]?.data ?? []
         self = try NeuralNetworkClassifier.restored(name: name, architecture: architecture, imageShape: imageShape,

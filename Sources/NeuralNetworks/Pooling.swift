@@ -85,7 +85,7 @@ public final class MaxPool2D: Pool2D {
     public override func backwardPass(_ dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, batch n: Int) {
         guard let dx else { return }
         let arg = UnsafePointer(argmax.pointer), hw = h * w, ohw = oh * ow
-        let mask = masksNonPositiveInputs ? input : nil
+        let mask: UnsafePointer<Float>? = masksNonPositiveInputs ? input : nil
         parallelElements(n * c, grain: max(1, 32_768 / hw)) { planes in
             let first = planes.lowerBound
             nk_maxpool_backward(dy + first * ohw, arg + first * ohw, mask.map { $0 + first * hw }, Int32(planes.count),

@@ -9,10 +9,11 @@ public func writeSafetensorsFile(_ tensors: [(name: String, tensor: Tensor)], me
     // One contiguous copy, so every tensor has a valid pointer (also the empty ones).
     let all = tensors.flatMap(\.tensor.data) + [0]
     try all.withUnsafeBufferPointer { p in
+        guard let base = p.baseAddress else { throw FileOutputError.cannotWrite(path: path, reason: "the tensor values could not be addressed") }
         var offset = 0
         let entries = tensors.map { t -> (name: String, shape: [Int], values: UnsafePointer<Float>) in
             defer { offset += t.tensor.count }
-            return (t.name, t.tensor.shape, p.baseAddress! + offset)
+            return (t.name, t.tensor.shape, base + offset)
         }
         try writeSafetensors(entries, metadata: metadata, to: path)
     }

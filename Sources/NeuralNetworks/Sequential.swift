@@ -94,7 +94,7 @@ public final class Sequential {
             throw NeuralNetworkError.invalidData(reason: "The network takes \(shapeText(inputShape)) values per sample; got a tensor of shape \(x.shape)")
         }
         let buf = inputBuffer.reserve(max(x.count, 1))
-        x.data.withUnsafeBufferPointer { buf.update(from: $0.baseAddress!, count: x.count) }
+        x.data.withUnsafeBufferPointer { if let p = $0.baseAddress { buf.update(from: p, count: x.count) } }   // empty: nothing to copy
         let y = forward(buf, batch: n, training: training)
         return Tensor(shape: [n] + outputShape, data: Array(UnsafeBufferPointer(start: y, count: n * outputCount)))
     }
@@ -108,11 +108,12 @@ public final class Sequential {
         let width = outputCount, d = inputCount
         x.data.withUnsafeBufferPointer { src in
             out.data.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let o = dst.baseAddress else { return }   // no rows (or no outputs)
                 var start = 0
                 while start < x.rows {
                     let n = min(batchSize, x.rows - start)
-                    let y = forward(src.baseAddress! + start * d, batch: n, training: false)
-                    (dst.baseAddress! + start * width).update(from: y, count: n * width)
+                    let y = forward(s + start * d, batch: n, training: false)
+                    (o + start * width).update(from: y, count: n * width)
                     start += n
                 }
             }

@@ -22,7 +22,10 @@ public enum ImageAugmentation: Sendable, Equatable, CustomStringConvertible {
         var out = image
         var scratch = [Float](repeating: 0, count: image.count)
         out.data.withUnsafeMutableBufferPointer { o in
-            scratch.withUnsafeMutableBufferPointer { s in shiftImage(o.baseAddress!, shape: image.shape, dy: dy, dx: dx, scratch: s.baseAddress!) }
+            scratch.withUnsafeMutableBufferPointer { s in
+                guard let pixels = o.baseAddress, let s = s.baseAddress else { return }   // an empty image has nothing to move
+                shiftImage(pixels, shape: image.shape, dy: dy, dx: dx, scratch: s)
+            }
         }
         return out
     }
@@ -228,11 +231,13 @@ public struct Trainer {
         let targets = options.loss.targets(labels: y, width: width)
         let loss = out.data.withUnsafeBufferPointer { o in
             targets.data.withUnsafeBufferPointer { t in
-                options.loss.evaluate(output: o.baseAddress!, targets: t.baseAddress!, batch: x.rows, width: width, gradient: nil)
+                guard let o = o.baseAddress, let t = t.baseAddress else { return 0.0 }   // no outputs: no loss
+                return options.loss.evaluate(output: o, targets: t, batch: x.rows, width: width, gradient: nil)
             }
         }
         let correct = out.data.withUnsafeBufferPointer { o in
-            countCorrect(o.baseAddress!, labels: Array(0..<x.rows), offset: 0, n: x.rows, width: width, y: y)
+            guard let o = o.baseAddress else { return 0 }   // no outputs: nothing correct
+            return countCorrect(o, labels: Array(0..<x.rows), offset: 0, n: x.rows, width: width, y: y)
         }
         return (loss, Double(correct) / Double(x.rows))
     }

@@ -146,10 +146,11 @@ final class TrainingRun {
         x.data.withUnsafeBufferPointer { xs in
             targets.data.withUnsafeBufferPointer { ts in
                 order.withUnsafeBufferPointer { idx in
+                    guard let xsb = xs.baseAddress, let tsb = ts.baseAddress else { return }   // no rows to gather
                     parallelElements(n, grain: max(1, 32_768 / d)) { r in
-                        for i in r { (xb + i * d).update(from: xs.baseAddress! + idx[lo + i] * d, count: d) }
+                        for i in r { (xb + i * d).update(from: xsb + idx[lo + i] * d, count: d) }
                     }
-                    for i in 0..<n { (tb + i * width).update(from: ts.baseAddress! + idx[lo + i] * width, count: width) }
+                    for i in 0..<n { (tb + i * width).update(from: tsb + idx[lo + i] * width, count: width) }
                 }
             }
         }

@@ -39,8 +39,9 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
     guard fd >= 0 else { throw FileOutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     var written = 0
     let ok: Bool = bytes.withUnsafeBytes { raw in
+        guard let start = raw.baseAddress else { return true }   // no bytes: the empty file is written
         while written < raw.count {
-            let n = write(fd, raw.baseAddress! + written, raw.count - written)
+            let n = write(fd, start + written, raw.count - written)
             if n <= 0 { return false }
             written += n
         }

@@ -54,7 +54,7 @@ public enum Parallel {
         let chunks = (range.count + grain - 1) / grain
         var results = [T?](repeating: nil, count: chunks)
         results.withUnsafeMutableBufferPointer { out in
-            let base = out.baseAddress!
+            guard let base = out.baseAddress else { return }   // no chunks
             forEachChunk(chunks) { c in
                 let lo = range.lowerBound + c * grain
                 (base + c).pointee = body(lo..<min(lo + grain, range.upperBound))

@@ -84,7 +84,7 @@ struct BenchClassical: ParsableCommand {
 
         if wanted.contains("logreg") {
             // The digits table's models, with the model catalogue's default settings.
-            func make() throws -> LogisticRegression { try catalogueModel("logreg", train.imageShape) as! LogisticRegression }
+            func make() throws -> LogisticRegression { try catalogueModel("logreg", train.imageShape, as: LogisticRegression.self) }
             var model = try make()
             let fit = try bestTime { model = try make(); try model.fit(train.features, train.labels, classCount: classes) }
             var predicted: [Int] = []
@@ -95,7 +95,7 @@ struct BenchClassical: ParsableCommand {
             log("  iterations \(model.iterations), final loss \(model.lossHistory.last ?? .nan)")
         }
         if wanted.contains("knn") {
-            func make() throws -> KNearestNeighbors { try catalogueModel("knn", train.imageShape) as! KNearestNeighbors }
+            func make() throws -> KNearestNeighbors { try catalogueModel("knn", train.imageShape, as: KNearestNeighbors.self) }
             var model = try make()
             let fit = try bestTime { model = try make(); try model.fit(train.features, train.labels, classCount: classes) }
             var predicted: [Int] = []
@@ -109,12 +109,13 @@ struct BenchClassical: ParsableCommand {
         if wanted.contains("kmeans") && data == "fashion" {
             let points = train.features.rows(0..<min(kmeansPoints, train.count))
             let kmeans = try KMeans(clusterCount: kmeansClusters, maxIterations: kmeansIterations, tolerance: 0, seed: 0)
-            var result: KMeansResult?
-            let seconds = try bestTime { result = try kmeans.fit(points) }
+            var fitted: KMeansResult?
+            let seconds = try bestTime { fitted = try kmeans.fit(points) }
+            guard let result = fitted else { throw BenchmarkError(description: "k-means was timed without running a fit") }
             record("kmeans_fit", "seconds", seconds)
-            record("kmeans_iteration", "seconds", seconds / Double(result!.iterations))
-            record("kmeans_inertia", "inertia", result!.inertia)
-            log("  iterations \(result!.iterations)")
+            record("kmeans_iteration", "seconds", seconds / Double(result.iterations))
+            record("kmeans_inertia", "inertia", result.inertia)
+            log("  iterations \(result.iterations)")
         }
         for (task, encoding) in [("bovw-hist", VisualWordEncoding.hard), ("bovw-triangle", .triangle)] where wanted.contains(task) {
             let fitSet = data == "fashion" ? train.subset(Array(0..<min(fashionBagOfWordsTrain, train.count))) : train
@@ -194,6 +195,15 @@ struct BenchClassical: ParsableCommand {
         return try entry.build(try entry.settings(), BuildContext(imageShape: shape, seed: 0))
     }
 
+    /// The catalogue's model `name` as the concrete type the benchmark measures.
+    func catalogueModel<M: Classifier>(_ name: String, _ shape: ImageShape?, as type: M.Type) throws -> M {
+        let model = try catalogueModel(name, shape)
+        guard let typed = model as? M else {
+            throw BenchmarkError(description: "the catalogue's \(name) builds a \(Swift.type(of: model)), not a \(M.self)")
+        }
+        return typed
+    }
+
     /// The two pipelines of the digits table (the library's named settings), with any field the
     /// command line overrides.
     func bagOfWords(_ encoding: VisualWordEncoding, _ shape: ImageShape?) throws -> BagOfVisualWords {
@@ -247,6 +257,11 @@ func meanLogLoss(_ p: Matrix, _ labels: [Int]) -> Double {
 
 func formatValue(_ v: Double) -> String {
     v.magnitude >= 1e6 ? String(format: "%.6g", v) : String(format: "%.4f", v)
+}
+
+/// A benchmark that cannot run as set up.
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
 }
 
 func log(_ message: String) {

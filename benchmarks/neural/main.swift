@@ -111,7 +111,11 @@ struct BenchNeural: ParsableCommand {
             given = ["epochs": .int(e), "batch-size": .int(b), "lr": .real(r), "weight-decay": .real(d)]
         }
         if name == "lenet5", let lenetShift { given["shift"] = .int(lenetShift) }
-        return try entry.build(try entry.settings(given: given), BuildContext(imageShape: shape, seed: seed)) as! NeuralNetworkClassifier
+        let model = try entry.build(try entry.settings(given: given), BuildContext(imageShape: shape, seed: seed))
+        guard let network = model as? NeuralNetworkClassifier else {
+            throw BenchmarkError(description: "the catalogue's \(name) builds a \(type(of: model)), not a neural network")
+        }
+        return network
     }
 
     /// `base` with the seed of `--seed` and, when given, "epochs,batch,rate,decay" from an option.
@@ -162,16 +166,19 @@ struct BenchNeural: ParsableCommand {
         // Wall-clock and CPU time (all threads) per layer: on a shared machine the CPU time shows the
         // work, the wall-clock time what the other processes left of the cores.
         var fwd = [Double](repeating: 0, count: model.layers.count), bwd = fwd, fwdCPU = fwd, bwdCPU = fwd
-        x.withUnsafeBufferPointer { xp in
-            dy.withUnsafeBufferPointer { gp in
+        try x.withUnsafeBufferPointer { xp in
+            try dy.withUnsafeBufferPointer { gp in
+                guard let input = xp.baseAddress, let outputGradient = gp.baseAddress else {
+                    throw BenchmarkError(description: "the profiling batch holds no values")
+                }
                 for b in 0..<(batches + 5) {
-                    var h = xp.baseAddress!
+                    var h = input
                     for (i, layer) in model.layers.enumerated() {
                         let t = Stopwatch(), c = processCPUSeconds()
                         h = layer.forward(h, batch: n, training: true)
                         if b >= 5 { fwd[i] += t.seconds; fwdCPU[i] += processCPUSeconds() - c }
                     }
-                    var g = gp.baseAddress!
+                    var g = outputGradient
                     for i in stride(from: model.layers.count - 1, through: 0, by: -1) {
                         let t = Stopwatch(), c = processCPUSeconds()
                         let r = model.layers[i].backward(g, inputGradient: i > 0)
@@ -220,6 +227,11 @@ struct BenchNeural: ParsableCommand {
 
     func format(_ v: Double) -> String { v >= 100 ? String(format: "%.0f", v) : String(format: "%.4f", v) }
     func log(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+}
+
+/// A benchmark that cannot run as set up.
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// The 1-minute load average, as `uptime` shows it.

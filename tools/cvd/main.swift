@@ -294,7 +294,7 @@ struct Models: ParsableCommand {
             print((i == 0 ? "" : "\n") + "\(entry.name)\(entry.aliases.isEmpty ? "" : " (also: \(entry.aliases.joined(separator: ", ")))")  [\(entry.input == .images ? "images" : "pixels or features")]")
             print("  " + entry.summary)
             for h in entry.hyperparameters {
-                let option = "--\(h.name) \(defaults[h.name]!.description)".padding(toLength: 26, withPad: " ", startingAt: 0)
+                let option = "--\(h.name) \(defaults[h.name]?.description ?? "")".padding(toLength: 26, withPad: " ", startingAt: 0)
                 print("  \(option)\(h.help); \(h.rangeText)")
             }
         }
