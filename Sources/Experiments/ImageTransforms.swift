@@ -7,16 +7,23 @@ import Descriptors
 import Tensors
 
 /// HOG of every image row; colour images are averaged to gray first (HOG's gradients are taken
-/// on one channel, as scikit-image's `channel_axis=None`). Nothing is learned.
+/// on one channel, as scikit-image's `channel_axis=None`). With `pixelWeight` > 0 the gray image
+/// itself, times that weight, follows the HOG features: HOG keeps only the shape of the gradients,
+/// the pixels keep the brightness (a shirt's print, a bag's fill). Nothing is learned.
 public struct HOGTransform: FeatureTransform {
     public let name = "hog"
     public let hog: HOG
     public let shape: ImageShape
+    public let pixelWeight: Float
 
-    public init(hog: HOG, shape: ImageShape) throws {
+    public init(hog: HOG, shape: ImageShape, pixelWeight: Float = 0) throws {
         _ = try hog.featureCount(height: shape.height, width: shape.width)   // an impossible cell for these images throws here
+        guard pixelWeight >= 0, pixelWeight.isFinite else {
+            throw ClassifierError.invalidData(model: "hog", reason: "the weight of the pixels must be a finite number ≥ 0, got \(pixelWeight)")
+        }
         self.hog = hog
         self.shape = shape
+        self.pixelWeight = pixelWeight
     }
 
     public mutating func fit(_ x: Matrix) throws {}
@@ -26,17 +33,26 @@ public struct HOGTransform: FeatureTransform {
         guard x.cols == c * h * w else {
             throw ClassifierError.invalidData(model: name, reason: "rows have \(x.cols) values but the images are \(c)×\(h)×\(w)")
         }
-        if c == 1 { return try hog.features(of: x, height: h, width: w) }
-        var gray = Matrix(rows: x.rows, cols: h * w)
         let plane = h * w
-        for i in 0..<x.rows {
-            for p in 0..<plane {
-                var s: Float = 0
-                for k in 0..<c { s += x[i, k * plane + p] }
-                gray[i, p] = s / Float(c)
+        var gray = x
+        if c > 1 {
+            gray = Matrix(rows: x.rows, cols: plane)
+            for i in 0..<x.rows {
+                for p in 0..<plane {
+                    var s: Float = 0
+                    for k in 0..<c { s += x[i, k * plane + p] }
+                    gray[i, p] = s / Float(c)
+                }
             }
         }
-        return try hog.features(of: gray, height: h, width: w)
+        let features = try hog.features(of: gray, height: h, width: w)
+        guard pixelWeight > 0 else { return features }
+        var joined = Matrix(rows: x.rows, cols: features.cols + plane)
+        for i in 0..<x.rows {
+            for j in 0..<features.cols { joined[i, j] = features[i, j] }
+            for p in 0..<plane { joined[i, features.cols + p] = pixelWeight * gray[i, p] }
+        }
+        return joined
     }
 
     public func learnedState() throws -> [String: Tensor] { [:] }

@@ -64,6 +64,7 @@ struct TrainingCheckpoint {
             ("seed", "\(options.seed)"),
             ("validation fraction", "\(options.validationFraction)"),
             ("early-stopping patience", options.earlyStoppingPatience.map(String.init) ?? "none"),
+        ] + (options.earlyStoppingMetric == .loss ? [] : [("early-stopping metric", options.earlyStoppingMetric.rawValue)]) + [
             ("evaluate training set", "\(options.evaluateTrainingSet)"),
             ("evaluation batch size", "\(options.evaluationBatchSize)"),
             ("augmentation", "\(options.augmentation)"),

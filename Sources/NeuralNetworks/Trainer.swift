@@ -58,9 +58,12 @@ public struct TrainingOptions: Sendable {
     public var seed: UInt64 = 0
     /// Fraction of the training data held out for validation (0: none).
     public var validationFraction: Double = 0
-    /// Stop after this many epochs without a lower validation loss, restoring the best weights
+    /// Stop after this many epochs without a better validation loss (or accuracy), restoring the best weights
     /// (nil: never stop early). Needs `validationFraction > 0`.
     public var earlyStoppingPatience: Int? = nil
+    /// What early stopping watches: the validation loss (lower is better) or the validation
+    /// accuracy (higher is better; on a tie the later epoch is kept).
+    public var earlyStoppingMetric: EarlyStoppingMetric = .loss
     /// Evaluate the whole training set after each epoch (the lectures' line 12). When false, the
     /// curve's training loss and accuracy are running means over the epoch's batches (cheaper).
     public var evaluateTrainingSet: Bool = true
@@ -119,6 +122,12 @@ public struct TrainingOptions: Sendable {
             }
         }
     }
+}
+
+/// The validation figure early stopping watches.
+public enum EarlyStoppingMetric: String, Sendable, Equatable {
+    case loss
+    case accuracy
 }
 
 /// What one epoch measured (the lectures' lines 12–13, plus validation when held out).

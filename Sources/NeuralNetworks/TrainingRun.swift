@@ -192,8 +192,12 @@ final class TrainingRun {
         guard let patience = options.earlyStoppingPatience else { return false }
         let epoch = metrics.epoch
         var stop = false
-        if let vLoss = metrics.validationLoss {
-            if let kept = best, !(vLoss < kept.loss) {   // (a NaN loss never becomes the best)
+        // Lower is better: the loss, or the accuracy negated (then a tie counts as better: the later epoch is kept).
+        let watched = options.earlyStoppingMetric == .loss ? metrics.validationLoss : metrics.validationAccuracy.map { -$0 }
+        if let vLoss = watched, metrics.validationLoss?.isFinite ?? false || options.earlyStoppingMetric == .loss {
+            let byLoss = options.earlyStoppingMetric == .loss
+            let better = { (kept: Double) in byLoss ? vLoss < kept : vLoss <= kept }
+            if let kept = best, !better(kept.loss) {   // (a NaN loss never becomes the best)
                 if epoch - kept.epoch >= patience {
                     restoreBest()
                     curve.stoppedEarly = epoch < options.epochs

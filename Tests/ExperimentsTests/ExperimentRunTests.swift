@@ -62,9 +62,24 @@ final class ExperimentRunTests: XCTestCase {
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertEqual(Array(lines.first?.split(separator: ",").map(String.init).prefix(header.count) ?? []), header, path.lastPathComponent)
         let names = lines[0].split(separator: ",").map(String.init)
-        return lines.dropFirst().map { line in
-            Dictionary(uniqueKeysWithValues: zip(names, line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        return lines.dropFirst().map { line in Dictionary(uniqueKeysWithValues: zip(names, csvFields(line))) }
+    }
+
+    /// The fields of one CSV line; a quoted field may hold commas and doubled quotes.
+    func csvFields(_ line: String) -> [String] {
+        var fields: [String] = [], field = "", quoted = false, previous: Character = " "
+        for ch in line {
+            if ch == "\"" {
+                if quoted { quoted = false } else { if previous == "\"" { field.append("\"") }; quoted = true }
+            } else if ch == "," && !quoted {
+                fields.append(field); field = ""
+            } else {
+                field.append(ch)
+            }
+            previous = ch
         }
+        fields.append(field)
+        return fields
     }
 
     func assertFractions(_ rows: [[String: String]], _ columns: [String], file: StaticString = #filePath, line: UInt = #line) {
@@ -103,7 +118,7 @@ final class ExperimentRunTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         let out = tmp.appendingPathComponent("mnist5k")
         let rows = try csvRows(out.appendingPathComponent("comparison.csv"),
-                               header: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds"])
+                               header: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds", "tune_seconds"])
         XCTAssertEqual(rows.map { $0["model"]! }, ["logreg", "pca-logreg", "knn5", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "mlp", "lenet5"])
         assertFractions(rows, ["test_accuracy", "train_accuracy"])
         // Even the quick versions beat chance (10 %) by far: a model that learned nothing fails here.
@@ -117,6 +132,13 @@ final class ExperimentRunTests: XCTestCase {
             XCTAssertEqual(confusion.flatMap { $0.filter { $0.key != "true_class" }.values.compactMap { Int($0) } }.reduce(0, +), 300, m)
         }
         exists(["learning-curve-mlp.csv", "learning-curve-lenet5.csv", "learning-curves.png", "models.md"], in: out)
+        // Every model chose its settings on a validation part: the grid, the choice and its score are in models.csv,
+        // every trial in tuning.csv, one chosen per model.
+        let models = try csvRows(out.appendingPathComponent("models.csv"),
+                                 header: ["model", "features", "parameters", "settings", "grid", "chosen", "validation_accuracy", "tuning"])
+        for m in models { XCTAssertNotNil(Double(m["validation_accuracy"] ?? ""), "\(m["model"] ?? "?") has no validation score") }
+        let trials = try csvRows(out.appendingPathComponent("tuning.csv"), header: ["model", "trial", "settings", "validation_accuracy", "chosen"])
+        XCTAssertEqual(Set(trials.filter { $0["chosen"] == "yes" }.map { $0["model"] ?? "" }), Set(models.map { $0["model"] ?? "" }))
     }
 
     func testBagOfWordsQuickWritesTheContract() throws {

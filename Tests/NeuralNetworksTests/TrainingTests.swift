@@ -181,3 +181,32 @@ final class TrainerTests: XCTestCase {
         XCTAssertThrowsError(try Sequential(inputShape: [1, 4, 4], [Dense(outputs: 2)])) { XCTAssertTrue("\($0)".contains("Flatten"), "\($0)") }
     }
 }
+
+final class EarlyStoppingMetricTests: XCTestCase {
+    /// Early stopping on the validation accuracy keeps the last epoch of the best accuracy, and
+    /// stops once `patience` epochs bring none better; on the loss it keeps the lowest loss.
+    func testAccuracyMetricKeepsTheLastEpochOfBestValidationAccuracy() throws {
+        var rng = Xoshiro256(seed: 21)
+        let x = Matrix(rows: 240, cols: 4, data: (0..<960).map { _ in rng.uniform(-1, 1) })
+        // A noisy rule: the validation accuracy plateaus and ties, the loss moves on its own.
+        let y = (0..<240).map { i in (x[i, 0] + 0.5 * x[i, 1] + 0.6 * rng.uniform(-1, 1)) > 0 ? 1 : 0 }
+        for metric in [EarlyStoppingMetric.accuracy, .loss] {
+            var options = TrainingOptions(epochs: 60, batchSize: 16, learningRate: 0.2, seed: 3, validationFraction: 0.25, earlyStoppingPatience: 4)
+            options.earlyStoppingMetric = metric
+            let model = try Models.mlp(inputs: 4, hidden: [32], outputs: 2, seed: 1)
+            let curve = try Trainer(options: options).fit(model, x: x, y: y)
+            let epochs = curve.epochs
+            let best: EpochMetrics
+            switch metric {
+            case .accuracy:
+                let top = try XCTUnwrap(epochs.compactMap(\.validationAccuracy).max())
+                best = try XCTUnwrap(epochs.last { $0.validationAccuracy == top })
+            case .loss:
+                let low = try XCTUnwrap(epochs.compactMap(\.validationLoss).min())
+                best = try XCTUnwrap(epochs.first { $0.validationLoss == low })
+            }
+            XCTAssertEqual(curve.bestEpoch, best.epoch, "\(metric)")
+            if curve.stoppedEarly { XCTAssertEqual(epochs.count, best.epoch + 4, "\(metric): stops after the patience runs out") }
+        }
+    }
+}

@@ -59,6 +59,10 @@ struct DigitsExperiment: ParsableCommand {
     @Flag(help: "Continue each network's training from its checkpoint (same final results as an uninterrupted run); train from the start where there is none.")
     var resume = false
 
+    @Flag(name: .customLong("no-tuning"),
+          help: "Fit every model with its default (or given) settings instead of choosing them from its grid on a validation part of the training set.")
+    var noTuning = false
+
     func validate() throws {
         do {
             try settings.check(against: try chosenModels(), context: "this run")
@@ -93,31 +97,52 @@ struct DigitsExperiment: ParsableCommand {
             let checkpointFolder = checkpoints ?? (resume || !options.quick ? "checkpoints/digits/\(data.name)\(options.quick ? "-quick" : "")" : nil)
             if let folder = checkpointFolder { progress.note("checkpoints: \(folder)/<model>.safetensors\(resume ? " (resuming where present)" : "")") }
 
-            var comparison = Table(columns: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds"])
-            var described = Table(columns: ["model", "features", "parameters", "settings", "description"])
+            var comparison = Table(columns: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds",
+                                             "tune_seconds"])
+            var described = Table(columns: ["model", "features", "parameters", "settings", "grid", "chosen", "validation_accuracy", "tuning",
+                                            "description"])
+            var tuningTable = Table(columns: ["model", "trial", "settings", "validation_accuracy", "chosen", "seconds"])
+            let budget = TuningBudget()
             var curves: [(name: String, curve: LearningCurve)] = []
             for entry in chosen {
-                let values = try settings.settings(for: entry, quick: options.quick)
-                let row = entry.rowName(values)
+                let base = try settings.settings(for: entry, quick: options.quick)
                 if entry.input == .images && train.imageShape == nil {
-                    progress.step("\(row): skipped, the data are feature rows, not images")
+                    progress.step("\(entry.rowName(base)): skipped, the data are feature rows, not images")
                     continue
                 }
-                let checkpoint = checkpointFolder.map { CheckpointSettings(path: "\($0)/\(row).safetensors", resume: resume) }
-                let model = try entry.build(values, BuildContext(imageShape: train.imageShape, seed: options.seed,
-                                                                 checkpoint: entry.isNetwork ? checkpoint : nil))
-                let fitSet = model is BagOfVisualWords
+                let fitSet = entry.name.hasPrefix("bovw")
                     ? try stratifiedSubset(train, count: bagOfWordsTrainingCap, seed: options.seed) : train
-                if fitSet.count < train.count { progress.note("\(row): fitting on \(fitSet.count) of the \(train.count) training samples") }
-                progress.note("\(row): \(entry.describe(values))")
+                if fitSet.count < train.count { progress.note("\(entry.rowName(base)): fitting on \(fitSet.count) of the \(train.count) training samples") }
+                // The grid without the settings given on the command line; the test set takes no part.
+                let grid = noTuning ? TuningGrid() : tuningGrid(entry, fixing: Set(try settings.values(for: entry).keys))
+                let context = BuildContext(imageShape: train.imageShape, seed: options.seed)
+                let tuned = try tune(entry, grid: grid, base: base, train: fitSet, context: context, budget: budget, note: progress.note)
+                let values = tuned?.settings ?? base
+                let row = entry.rowName(values)
+                let checkpoint = checkpointFolder.map { CheckpointSettings(path: "\($0)/\(row).safetensors", resume: resume) }
+                let earlyStopping = entry.isNetwork && !noTuning
+                    ? EarlyStopping(validationFraction: Double(budget.validationCount(of: fitSet.count)) / Double(fitSet.count), patience: budget.patience)
+                    : nil
+                let model = try entry.build(values, BuildContext(imageShape: train.imageShape, seed: options.seed,
+                                                                 checkpoint: entry.isNetwork ? checkpoint : nil, earlyStopping: earlyStopping))
+                progress.note("\(row): \(entry.describe(values))\(tuned.map { " (chosen: \($0.chosenText))" } ?? "")")
                 let e = try evaluate(model, on: fitSet, test, progress: ProgressReporter(label: row), onResume: { epoch, of in
                     progress.note("\(row): resumed from its checkpoint after epoch \(epoch) of \(of)")
                 })
                 for line in trainingNotes(e.model) { progress.note(line) }
                 comparison.append([.text(row), .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .int(e.parameters),
-                                   .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
+                                   .seconds(e.fitSeconds), .seconds(e.predictSeconds), .seconds(tuned?.seconds ?? 0)])
                 described.append([.text(row), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
-                                  .int(e.parameters), .text(entry.describe(values)), .text(entry.summary)])
+                                  .int(e.parameters), .text(entry.describe(values)), .text(tuned?.grid.text ?? "—"),
+                                  .text(tuned?.chosenText ?? "—"), tuned.map { .fraction($0.chosenTrial.validationAccuracy) } ?? .text("—"),
+                                  .text(tuningBudgetText(tuned, entry: entry, trainCount: fitSet.count, budget: budget)), .text(entry.summary)])
+                if let tuned {
+                    for (i, t) in tuned.trials.enumerated() {
+                        let words = tuned.grid.axes.compactMap { a in t.values[a.name].map { "\(a.name)=\($0)" } }.joined(separator: " ")
+                        tuningTable.append([.text(row), .int(i + 1), .text(words), .fraction(t.validationAccuracy),
+                                            .text(i == tuned.chosen ? "yes" : ""), .seconds(t.seconds)])
+                    }
+                }
                 let counts = try confusionMatrix(predicted: e.testPredictions, actual: test.labels, classCount: test.classCount)
                 try confusionTable(counts, classNames: test.classNames).write(to: out, stem: "confusion-\(row)")
                 let heat = confusionHeatMap(counts, classNames: test.classNames,
@@ -142,6 +167,7 @@ struct DigitsExperiment: ParsableCommand {
                 try writeFigure(chart, to: out, stem: "learning-curves")
             }
             try described.write(to: out, stem: "models")
+            if !tuningTable.rows.isEmpty { try tuningTable.write(to: out, stem: "tuning") }
             try comparison.write(to: out, stem: "comparison")
             try output.commit()
             progress.note("wrote \(output.path)/comparison.csv and the confusion matrices\(curves.isEmpty ? "" : " and learning curves")")
