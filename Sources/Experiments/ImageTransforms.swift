@@ -7,21 +7,27 @@ import Descriptors
 import Tensors
 
 /// HOG of every image row; colour images are averaged to gray first (HOG's gradients are taken
-/// on one channel, as scikit-image's `channel_axis=None`). With `pixelWeight` > 0 the gray image
-/// itself, times that weight, follows the HOG features: HOG keeps only the shape of the gradients,
-/// the pixels keep the brightness (a shirt's print, a bag's fill). Nothing is learned.
+/// on one channel, as scikit-image's `channel_axis=None`). A second, coarser HOG can follow (two
+/// scales of the same gradients), and with `pixelWeight` > 0 the gray image itself, times that
+/// weight: HOG keeps only the shape of the gradients, the pixels keep the brightness (a shirt's
+/// print, a bag's fill). Nothing is learned.
 public struct HOGTransform: FeatureTransform {
     public let name = "hog"
     public let hog: HOG
+    /// A second HOG, usually of larger cells, whose features follow the first's (nil: none).
+    public let coarse: HOG?
     public let shape: ImageShape
     public let pixelWeight: Float
 
-    public init(hog: HOG, shape: ImageShape, pixelWeight: Float = 0) throws {
-        _ = try hog.featureCount(height: shape.height, width: shape.width)   // an impossible cell for these images throws here
+    public init(hog: HOG, coarse: HOG? = nil, shape: ImageShape, pixelWeight: Float = 0) throws {
+        // An impossible cell for these images throws here.
+        _ = try hog.featureCount(height: shape.height, width: shape.width)
+        if let coarse { _ = try coarse.featureCount(height: shape.height, width: shape.width) }
         guard pixelWeight >= 0, pixelWeight.isFinite else {
             throw ClassifierError.invalidData(model: "hog", reason: "the weight of the pixels must be a finite number ≥ 0, got \(pixelWeight)")
         }
         self.hog = hog
+        self.coarse = coarse
         self.shape = shape
         self.pixelWeight = pixelWeight
     }
@@ -45,12 +51,22 @@ public struct HOGTransform: FeatureTransform {
                 }
             }
         }
-        let features = try hog.features(of: gray, height: h, width: w)
-        guard pixelWeight > 0 else { return features }
-        var joined = Matrix(rows: x.rows, cols: features.cols + plane)
+        var parts = [try hog.features(of: gray, height: h, width: w)]
+        if let coarse { parts.append(try coarse.features(of: gray, height: h, width: w)) }
+        if pixelWeight > 0 {
+            var scaled = gray
+            for k in scaled.data.indices { scaled.data[k] *= pixelWeight }
+            parts.append(scaled)
+        }
+        guard parts.count > 1 else { return parts[0] }
+        let width = parts.reduce(0) { $0 + $1.cols }
+        var joined = Matrix(rows: x.rows, cols: width)
         for i in 0..<x.rows {
-            for j in 0..<features.cols { joined[i, j] = features[i, j] }
-            for p in 0..<plane { joined[i, features.cols + p] = pixelWeight * gray[i, p] }
+            var offset = 0
+            for part in parts {
+                for j in 0..<part.cols { joined[i, offset + j] = part[i, j] }
+                offset += part.cols
+            }
         }
         return joined
     }

@@ -170,6 +170,8 @@ public enum Setting {
                                              "width γ of the RBF kernel exp(−γ‖x − y‖²) (0: 1/(features · variance), scikit-learn's 'scale')")
     public static let hogCell = Hyperparameter("hog-cell", .int(2...64), "side of HOG's cells, in pixels (blocks of 2 × 2 cells)")
     public static let orientations = Hyperparameter("orientations", .int(2...36), "HOG's orientation bins over 0–180°")
+    public static let hogCoarseCell = Hyperparameter("hog-cell2", .int(0...64),
+                                                     "side of the cells of a second, coarser HOG appended to the first (0: none)")
     public static let hogPixels = Hyperparameter("hog-pixels", .real(min: 0, minIncluded: true, max: 100),
                                                  "weight of the gray pixels (0–1) appended to the HOG features (0: HOG alone)")
 }
@@ -243,14 +245,18 @@ public enum ModelCatalog {
         grid: TuningGrid([("svm-c", [.real(3), .real(10), .real(30)])]))
 
     static let hogSVM = ModelEntry(
-        name: "hog-svm", aliases: [], summary: "HOG (Dalal–Triggs: 9 orientations, 4×4-pixel cells, 2×2-cell blocks, L2-Hys), then an RBF-kernel SVM",
-        input: .images, isNetwork: false, hyperparameters: [Setting.hogCell, Setting.orientations, Setting.hogPixels, Setting.svmC, Setting.gamma],
-        defaults: ["hog-cell": .int(4), "orientations": .int(9), "hog-pixels": .real(0.5), "svm-c": .real(10), "gamma": .real(0)], quickDefaults: [:],
+        name: "hog-svm", aliases: [], summary: "HOG (Dalal–Triggs: 9 orientations, 2×2-cell blocks, L2-Hys) of 4×4- and 7×7-pixel cells with the gray pixels appended (weight 0.5), then an RBF-kernel SVM",
+        input: .images, isNetwork: false, hyperparameters: [Setting.hogCell, Setting.hogCoarseCell, Setting.orientations, Setting.hogPixels, Setting.svmC, Setting.gamma],
+        defaults: ["hog-cell": .int(4), "hog-cell2": .int(7), "orientations": .int(9), "hog-pixels": .real(0.5), "svm-c": .real(10),
+                   "gamma": .real(0)], quickDefaults: [:],
         make: { s, ctx in
             let shape = try ctx.requireImageShape("hog-svm")
             let cell = s.int("hog-cell")
             let hog = try HOG(orientations: s.int("orientations"), pixelsPerCell: HOG.Size(cell, cell))
-            return Pipeline(name: "hog-svm", transforms: [try HOGTransform(hog: hog, shape: shape, pixelWeight: Float(s.real("hog-pixels")))],
+            let coarseCell = s.int("hog-cell2")
+            let coarse = coarseCell > 0 ? try HOG(orientations: s.int("orientations"), pixelsPerCell: HOG.Size(coarseCell, coarseCell)) : nil
+            let transform = try HOGTransform(hog: hog, coarse: coarse, shape: shape, pixelWeight: Float(s.real("hog-pixels")))
+            return Pipeline(name: "hog-svm", transforms: [transform],
                             classifier: try KernelSVM(c: s.real("svm-c"), gamma: kernelGamma(s), name: "svm-rbf"))
         },
         row: { _ in "hog-svm" },

@@ -41,6 +41,7 @@ public struct SettingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: settingHelp("gamma")) var gamma: String?
     @Option(name: .customLong("hog-cell"), parsing: .unconditional, help: settingHelp("hog-cell")) var hogCell: String?
     @Option(parsing: .unconditional, help: settingHelp("orientations")) var orientations: String?
+    @Option(name: .customLong("hog-cell2"), parsing: .unconditional, help: settingHelp("hog-cell2")) var hogCoarseCell: String?
     @Option(name: .customLong("hog-pixels"), parsing: .unconditional, help: settingHelp("hog-pixels")) var hogPixels: String?
 
     public init() {}
@@ -53,7 +54,7 @@ public struct SettingOptions: ParsableArguments {
             ("weighting", weighting), ("c", c), ("max-iter", maxIterations), ("codebook-size", codebookSize),
             ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations), ("components", components),
             ("whiten", whiten), ("svm-c", svmC), ("loss", loss), ("gamma", gamma), ("hog-cell", hogCell), ("orientations", orientations),
-            ("hog-pixels", hogPixels),
+            ("hog-cell2", hogCoarseCell), ("hog-pixels", hogPixels),
         ]
         return all.compactMap { n, v in v.map { (n, $0) } }
     }
