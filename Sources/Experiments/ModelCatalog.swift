@@ -323,8 +323,12 @@ public enum ModelCatalog {
 }
 
 /// The defaults of the vgg-small entry, chosen on a validation part of Fashion-MNIST's training set
-/// (54,000 images to train, 6,000 held out, never the test set); width 16 (conv 16, 16, 32, 32)
-/// needs a quarter of the multiply-adds of width 32, so that the fit takes minutes on two cores.
+/// (54,000 images to train, 6,000 held out at random, never the test set): these settings reached
+/// 0.9393 there after the 10 epochs (0.9273 after 5, 0.9337 after 8). Width 24, run side by side,
+/// trained at about two thirds of the speed (280 against 440 images/s) and was stopped after its
+/// first epoch (0.887 against 0.879). Width 16 (conv 16, 16, 32, 32) needs about a quarter of the
+/// multiply-adds of width 32.
+/// With them: Fashion-MNIST test accuracy 0.9314 (60,000 training images), MNIST-5k 0.973.
 enum VGGDefaults {
     static let epochs = 10, batchSize = 128, width = 16, hidden = 128, shift = 1
     static let learningRate = 0.05, weightDecay = 5e-4
