@@ -305,7 +305,7 @@ public enum ModelCatalog {
 
     static let vggSmall = ModelEntry(
         name: "vgg-small", aliases: [],
-        summary: "small VGG: conv \(VGGDefaults.width)@3×3, conv \(VGGDefaults.width)@3×3, pool, conv \(2 * VGGDefaults.width)@3×3, conv \(2 * VGGDefaults.width)@3×3, pool (padding 1, batch norm and ReLU after each conv; --width sets the first two), dense \(VGGDefaults.hidden), softmax output",
+        summary: "small VGG: conv \(VGGDefaults.width)@3×3, conv \(VGGDefaults.width)@3×3, pool, conv \(2 * VGGDefaults.width)@3×3, conv \(2 * VGGDefaults.width)@3×3, pool (padding 1, batch norm and ReLU after each conv; --width W: W, W, 2W, 2W channels), dense \(VGGDefaults.hidden), softmax output",
         input: .images, isNetwork: true, hyperparameters: networkSettings + [Setting.width, Setting.hidden, Setting.shift],
         defaults: networkDefaults.merging(["epochs": .int(VGGDefaults.epochs), "batch-size": .int(VGGDefaults.batchSize), "lr": .real(VGGDefaults.learningRate),
                                            "weight-decay": .real(VGGDefaults.weightDecay), "width": .int(VGGDefaults.width),
