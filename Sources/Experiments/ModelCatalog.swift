@@ -161,6 +161,7 @@ public enum Setting {
     public static let restarts = Hyperparameter("restarts", .int(0...5),
                                                 "times a diverged training starts again at a third of the learning rate (0: stop with an error)")
     public static let shift = Hyperparameter("shift", .int(0...16), "training images moved by up to this many pixels (0: no augmentation)")
+    public static let width = Hyperparameter("width", .int(1...512), "channels of the first block of convolutions (the second block has twice as many)")
     public static let components = Hyperparameter("components", .int(1...4096), "principal components kept (the directions of largest variance of the training part)")
     public static let whiten = Hyperparameter("whiten", .choice(["no", "yes"]), "scale each principal component to unit variance")
     public static let svmC = Hyperparameter("svm-c", .real(min: 0, minIncluded: false, max: 1e12),
@@ -181,7 +182,7 @@ public enum Setting {
 public enum ModelCatalog {
     /// Every model, in the order of the digits table.
     public static let entries: [ModelEntry] = [logisticRegression, pcaLogisticRegression, nearestNeighbors, linearSVM, rbfSVM, hogSVM,
-                                               bagOfWords(hard: true), bagOfWords(hard: false), mlp, lenet5]
+                                               bagOfWords(hard: true), bagOfWords(hard: false), mlp, lenet5, vggSmall]
 
     /// The names, for help texts.
     public static var names: [String] { entries.map(\.name) }
@@ -335,6 +336,37 @@ public enum ModelCatalog {
         },
         row: { _ in "lenet5" },
         grid: TuningGrid([("lr", [.real(0.005), .real(0.01), .real(0.02)])], trialEpochs: 5))
+
+    static let vggSmall = ModelEntry(
+        name: "vgg-small", aliases: [],
+        summary: "small VGG: conv \(VGGDefaults.width)@3×3, conv \(VGGDefaults.width)@3×3, pool, conv \(2 * VGGDefaults.width)@3×3, conv \(2 * VGGDefaults.width)@3×3, pool (padding 1, batch norm and ReLU after each conv; --width W: W, W, 2W, 2W channels), dense \(VGGDefaults.hidden), softmax output",
+        input: .images, isNetwork: true, hyperparameters: networkSettings + [Setting.width, Setting.hidden, Setting.shift],
+        defaults: networkDefaults.merging(["epochs": .int(VGGDefaults.epochs), "batch-size": .int(VGGDefaults.batchSize), "lr": .real(VGGDefaults.learningRate),
+                                           "weight-decay": .real(VGGDefaults.weightDecay), "width": .int(VGGDefaults.width),
+                                           "hidden": .ints([VGGDefaults.hidden]), "shift": .int(VGGDefaults.shift)]) { $1 },
+        // Batch norm's running statistics need a few dozen batches to settle: the quick version keeps
+        // small batches so that its evaluation-mode predictions are not those of half-updated statistics.
+        quickDefaults: ["epochs": .int(2), "batch-size": .int(32), "width": .int(8), "hidden": .ints([64])],
+        make: { s, ctx in
+            let shape = try ctx.requireImageShape("vgg-small")
+            return NeuralNetworkClassifier(name: "vgg-small", architecture: .cnn(stages: Models.vggStages(width: s.int("width")), hidden: s.ints("hidden")),
+                                           imageShape: [shape.channels, shape.height, shape.width], options: trainingOptions(s, ctx),
+                                           inputNormalization: inputNormalization(ctx))
+        },
+        row: { _ in "vgg-small" },
+        grid: TuningGrid([("lr", [.real(0.02), .real(0.05), .real(0.1)])], trialEpochs: 3))
+}
+
+/// The defaults of the vgg-small entry, chosen on a validation part of Fashion-MNIST's training set
+/// (54,000 images to train, 6,000 held out at random, never the test set): these settings reached
+/// 0.9393 there after the 10 epochs (0.9273 after 5, 0.9337 after 8). Width 24, run side by side,
+/// trained at about two thirds of the speed (280 against 440 images/s) and was stopped after its
+/// first epoch (0.887 against 0.879). Width 16 (conv 16, 16, 32, 32) needs about a quarter of the
+/// multiply-adds of width 32.
+/// With them: Fashion-MNIST test accuracy 0.9314 (60,000 training images), MNIST-5k 0.973.
+enum VGGDefaults {
+    static let epochs = 10, batchSize = 128, width = 16, hidden = 128, shift = 1
+    static let learningRate = 0.05, weightDecay = 5e-4
 }
 
 /// LeNet-5 of the lectures' table with `activation` between its layers (ReLU: `Models.lenet5`).

@@ -26,6 +26,7 @@ public struct SettingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: settingHelp("activation")) var activation: String?
     @Option(parsing: .unconditional, help: settingHelp("restarts")) var restarts: String?
     @Option(parsing: .unconditional, help: settingHelp("shift")) var shift: String?
+    @Option(parsing: .unconditional, help: settingHelp("width")) var width: String?
     @Option(parsing: .unconditional, help: settingHelp("k")) var k: String?
     @Option(parsing: .unconditional, help: settingHelp("weighting")) var weighting: String?
     @Option(name: .customLong("c"), parsing: .unconditional, help: settingHelp("c")) var c: String?
@@ -50,7 +51,7 @@ public struct SettingOptions: ParsableArguments {
     public var given: [(name: String, text: String)] {
         let all: [(String, String?)] = [
             ("epochs", epochs), ("batch-size", batchSize), ("lr", lr), ("optimizer", optimizer), ("schedule", schedule),
-            ("weight-decay", weightDecay), ("restarts", restarts), ("hidden", hidden), ("activation", activation), ("shift", shift), ("k", k),
+            ("weight-decay", weightDecay), ("restarts", restarts), ("hidden", hidden), ("activation", activation), ("shift", shift), ("width", width), ("k", k),
             ("weighting", weighting), ("c", c), ("max-iter", maxIterations), ("codebook-size", codebookSize),
             ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations), ("components", components),
             ("whiten", whiten), ("svm-c", svmC), ("loss", loss), ("gamma", gamma), ("hog-cell", hogCell), ("orientations", orientations),

@@ -3,6 +3,8 @@
 //   x: N × D (one statistic per feature) or N × C × H × W (one per channel, over N·H·W values).
 // Training uses the batch's mean and (biased) variance and updates running estimates
 // (momentum 0.1, unbiased variance, as PyTorch); inference uses the running estimates.
+// The training passes run per channel in C (nk_batchnorm_*), the channels split over the cores.
+import CNeuralKernels
 import Foundation
 import Tensors
 
@@ -16,7 +18,9 @@ public final class BatchNorm: Layer {
     public private(set) var runningVariance = Parameter(name: "running_var", shape: [0], isTrainable: false, fill: 1)
 
     private var channels = 0, spatial = 1
-    private let normalized = FloatBuffer()   // x̂ of the last training pass
+    // The batch's mean and 1/√(σ² + ε) per channel, from the last training pass; backward
+    // recomputes x̂ from them and the input rather than keeping N·C·H·W values of x̂.
+    private var means: [Float] = []
     private var inverseStd: [Float] = []
     private var lastWasTraining = false
 
@@ -42,6 +46,7 @@ public final class BatchNorm: Layer {
         beta = Parameter(name: "bias", shape: [channels])
         runningMean = Parameter(name: "running_mean", shape: [channels], isTrainable: false)
         runningVariance = Parameter(name: "running_var", shape: [channels], isTrainable: false, fill: 1)
+        means = [Float](repeating: 0, count: channels)
         inverseStd = [Float](repeating: 1, count: channels)
     }
 
@@ -74,35 +79,19 @@ public final class BatchNorm: Layer {
             }
             return UnsafePointer(y)
         }
-        let xh = normalized.reserve(count)
         let m = Double(n * s)
-        inverseStd.withUnsafeMutableBufferPointer { invStd in
-            guard let invStd = invStd.baseAddress else { return }   // no channels
-            parallelElements(c, grain: 1) { chans in
-                for ch in chans {
-                    var sum = 0.0
-                    for i in 0..<n { let base = (i * c + ch) * s; for p in 0..<s { sum += Double(x[base + p]) } }
-                    let mean = sum / m
-                    var sq = 0.0
-                    for i in 0..<n {
-                        let base = (i * c + ch) * s
-                        for p in 0..<s { let d = Double(x[base + p]) - mean; sq += d * d }
+        means.withUnsafeMutableBufferPointer { meanOut in
+            inverseStd.withUnsafeMutableBufferPointer { invOut in
+                guard let meanOut = meanOut.baseAddress, let invOut = invOut.baseAddress else { return }   // no channels
+                parallelElements(c, grain: 1) { chans in
+                    for ch in chans {
+                        var variance = 0.0
+                        nk_batchnorm_forward_train(x, Int32(n), Int32(c), Int32(s), Int32(ch), g[ch], b[ch], Double(eps), y,
+                                                   meanOut + ch, invOut + ch, &variance)
+                        rm[ch] = (1 - mom) * rm[ch] + mom * meanOut[ch]
+                        let unbiased = m > 1 ? variance * m / (m - 1) : variance
+                        rv[ch] = (1 - mom) * rv[ch] + mom * Float(unbiased)
                     }
-                    let variance = sq / m
-                    let inv = Float(1 / (variance + Double(eps)).squareRoot())
-                    invStd[ch] = inv
-                    let mu = Float(mean)
-                    for i in 0..<n {
-                        let base = (i * c + ch) * s
-                        for p in 0..<s {
-                            let v = (x[base + p] - mu) * inv
-                            xh[base + p] = v
-                            y[base + p] = g[ch] * v + b[ch]
-                        }
-                    }
-                    rm[ch] = (1 - mom) * rm[ch] + mom * mu
-                    let unbiased = m > 1 ? variance * m / (m - 1) : variance
-                    rv[ch] = (1 - mom) * rv[ch] + mom * Float(unbiased)
                 }
             }
         }
@@ -130,25 +119,14 @@ public final class BatchNorm: Layer {
             }
             return
         }
-        let xh = normalized.pointer
-        let m = Double(n * s)
-        inverseStd.withUnsafeBufferPointer { invStd in
-            guard let invStd = invStd.baseAddress else { return }   // no channels
-            parallelElements(c, grain: 1) { chans in
-                for ch in chans {
-                    var sumDy = 0.0, sumDyXh = 0.0
-                    for i in 0..<n {
-                        let base = (i * c + ch) * s
-                        for p in 0..<s { sumDy += Double(dy[base + p]); sumDyXh += Double(dy[base + p] * xh[base + p]) }
-                    }
-                    dg[ch] = Float(sumDyXh)
-                    db[ch] = Float(sumDy)
-                    guard let dx else { continue }
-                    let meanDy = Float(sumDy / m), meanDyXh = Float(sumDyXh / m)
-                    let k = g[ch] * invStd[ch]
-                    for i in 0..<n {
-                        let base = (i * c + ch) * s
-                        for p in 0..<s { dx[base + p] = k * (dy[base + p] - meanDy - xh[base + p] * meanDyXh) }
+        let x = input
+        means.withUnsafeBufferPointer { meanIn in
+            inverseStd.withUnsafeBufferPointer { invIn in
+                guard let meanIn = meanIn.baseAddress, let invIn = invIn.baseAddress else { return }   // no channels
+                parallelElements(c, grain: 1) { chans in
+                    for ch in chans {
+                        nk_batchnorm_backward_train(x, dy, Int32(n), Int32(c), Int32(s), Int32(ch), meanIn[ch], invIn[ch], g[ch],
+                                                    dx, dg + ch, db + ch)
                     }
                 }
             }

@@ -25,7 +25,9 @@ public enum Activation: String, Sendable, Equatable, CaseIterable {
     }
 }
 
-/// One convolution stage of `Models.cnn`: Conv → activation → optional max-pooling.
+/// One convolution stage of `Models.cnn`: Conv → optional batch norm → activation → optional
+/// max-pooling. A stage without pooling followed by one with it gives VGG's "two convolutions,
+/// then a pool".
 public struct ConvolutionStage: Sendable, Equatable {
     public var channels: Int
     public var kernelSize: Int
@@ -33,13 +35,16 @@ public struct ConvolutionStage: Sendable, Equatable {
     public var stride: Int
     /// Side of the max-pooling window after the activation (nil: no pooling).
     public var pool: Int?
+    /// Batch normalization (per channel, over N×H×W) between the convolution and the activation.
+    public var batchNorm: Bool
 
-    public init(channels: Int, kernelSize: Int, padding: Int = 0, stride: Int = 1, pool: Int? = 2) {
+    public init(channels: Int, kernelSize: Int, padding: Int = 0, stride: Int = 1, pool: Int? = 2, batchNorm: Bool = false) {
         self.channels = channels
         self.kernelSize = kernelSize
         self.padding = padding
         self.stride = stride
         self.pool = pool
+        self.batchNorm = batchNorm
     }
 }
 
@@ -70,6 +75,7 @@ public enum Models {
         for s in stages {
             layers.append(Conv2D(outChannels: s.channels, kernelSize: s.kernelSize, stride: s.stride, padding: s.padding,
                                  initialization: activation.initialization))
+            if s.batchNorm { layers.append(BatchNorm()) }
             layers.append(activation.makeLayer())
             if let p = s.pool { layers.append(MaxPool2D(kernelSize: p)) }
         }
@@ -100,5 +106,27 @@ public enum Models {
                 stages: [ConvolutionStage(channels: 20, kernelSize: 5, padding: 2, pool: 2),
                          ConvolutionStage(channels: 50, kernelSize: 5, padding: 2, pool: 2)],
                 hidden: [500], classes: classes, activation: .relu, seed: seed)
+    }
+
+    /// The stages of a small VGG network (after Simonyan & Zisserman, "Very deep convolutional
+    /// networks for large-scale image recognition", ICLR 2015, with the batch norm of its later
+    /// "_bn" variants): two blocks of two 3×3 convolutions (padding 1, each followed by batch norm
+    /// and ReLU), each block ending in 2×2 max-pooling; `width` channels in the first block and
+    /// twice as many in the second.
+    ///
+    /// Deviations from VGG-16: two blocks instead of five (28×28 inputs leave 7×7 after two
+    /// poolings), far fewer channels (VGG-16 starts at 64 and doubles to 512), and one hidden
+    /// dense layer instead of two of 4,096 units, without dropout.
+    public static func vggStages(width: Int) -> [ConvolutionStage] {
+        [ConvolutionStage(channels: width, kernelSize: 3, padding: 1, pool: nil, batchNorm: true),
+         ConvolutionStage(channels: width, kernelSize: 3, padding: 1, pool: 2, batchNorm: true),
+         ConvolutionStage(channels: 2 * width, kernelSize: 3, padding: 1, pool: nil, batchNorm: true),
+         ConvolutionStage(channels: 2 * width, kernelSize: 3, padding: 1, pool: 2, batchNorm: true)]
+    }
+
+    /// The small VGG network of `vggStages(width:)`, then Flatten → Linear(hidden) → ReLU → Linear(classes).
+    public static func vggSmall(inputShape: [Int] = [1, 28, 28], width: Int = 32, hidden: Int = 256, classes: Int = 10,
+                                seed: UInt64 = 0) throws -> Sequential {
+        try cnn(inputShape: inputShape, stages: vggStages(width: width), hidden: [hidden], classes: classes, activation: .relu, seed: seed)
     }
 }

@@ -66,6 +66,15 @@ final class CheckpointTests: XCTestCase {
                                        imageShape: [1, 8, 8], options: options)
     }
 
+    /// A small VGG (two blocks of two 3×3 convolutions with batch norm, widths 2 and 4): its running
+    /// statistics are state that the checkpoint must carry too.
+    private func vgg(_ checkpoint: CheckpointSettings?) -> NeuralNetworkClassifier {
+        let options = TrainingOptions(epochs: 4, batchSize: 10, learningRate: 0.05, optimizer: .momentum, weightDecay: 5e-4, schedule: .cosine(),
+                                      seed: 7, augmentation: .randomShift(pixels: 1), checkpoint: checkpoint)
+        return NeuralNetworkClassifier(name: "vgg", architecture: .cnn(stages: Models.vggStages(width: 2), hidden: [8]),
+                                       imageShape: [1, 8, 8], options: options)
+    }
+
     private final class EventLog { var events: [TrainingEvent] = [] }
 
     private struct Outcome: Equatable {
@@ -131,6 +140,23 @@ final class CheckpointTests: XCTestCase {
         let expected = try outcome(straight)
         let copy = try interruptedCheckpoint(cnn, after: 3, data: data, test: test, classes: 2)
         XCTAssertEqual(try outcome(try resumed(cnn, from: copy, data: data, test: test, classes: 2)), expected)
+    }
+
+    func testResumedVGGWithBatchNormMatchesTheStraightRun() throws {
+        let data = bars(60, seed: 5), test = bars(20, seed: 6)
+        var straight = vgg(nil)
+        try straight.fit(data.0, data.1, classCount: 2, test: test)
+        let expected = try outcome(straight)
+        // The running statistics moved away from their start (mean 0, variance 1), so restoring
+        // them is tested, not assumed.
+        let model = try XCTUnwrap(straight.model)
+        let running = model.namedParameters.filter { $0.name.hasSuffix("running_mean") || $0.name.hasSuffix("running_var") }
+        XCTAssertEqual(running.count, 8, "four batch norms, each with a running mean and variance")
+        XCTAssertTrue(running.allSatisfy { p in p.parameter.values.contains { $0 != 0 && $0 != 1 } }, "running statistics were updated")
+        let copy = try interruptedCheckpoint(vgg, after: 2, data: data, test: test, classes: 2)
+        let again = try resumed(vgg, from: copy, data: data, test: test, classes: 2)
+        XCTAssertEqual(try outcome(again), expected)
+        XCTAssertEqual(try again.probabilities(test.0).data.map(\.bitPattern), try straight.probabilities(test.0).data.map(\.bitPattern))
     }
 
     func testAFinishedCheckpointGivesTheFinalModelWithoutTraining() throws {

@@ -87,6 +87,29 @@ final class ForwardValueTests: XCTestCase {
         assertClose(z.data, [2 * 1 / Float((1 + 1e-5).squareRoot()) + 1], absolute: 1e-5, relative: 0, "BatchNorm inference")
     }
 
+    func testBatchNormOnImagesTakesOneStatisticPerChannelOverSamplesAndPixels() throws {
+        // N = 2 samples, C = 2 channels, 1×2 pixels: channel 0 holds 1, 2 | 3, 4 (μ = 2.5, σ² = 1.25),
+        // channel 1 holds 10, 10 | 10, 14 (μ = 11, σ² = 3); the other channel's values must not leak in.
+        let layer = BatchNorm()
+        try layer.build(inputShape: [2, 1, 2])
+        layer.gamma.values = [1, 3]
+        layer.beta.values = [0, -1]
+        let x = Tensor(shape: [2, 2, 1, 2], data: [1, 2, 10, 10, 3, 4, 10, 14])
+        let y = try layer.forward(x, training: true)
+        let s0 = Float(1 / (1.25 + 1e-5).squareRoot()), s1 = Float(1 / (3 + 1e-5).squareRoot())
+        assertClose(y.data, [-1.5 * s0, -0.5 * s0, 3 * -1 * s1 - 1, 3 * -1 * s1 - 1,
+                             0.5 * s0, 1.5 * s0, 3 * -1 * s1 - 1, 3 * 3 * s1 - 1], absolute: 1e-5, relative: 0, "BatchNorm training on images")
+        // Running estimates (momentum 0.1) with the unbiased variances 5/3 and 4 over the 4 values of each channel.
+        assertClose(layer.runningMean.values, [0.25, 1.1], absolute: 1e-6, relative: 0, "running means")
+        assertClose(layer.runningVariance.values, [0.9 + 0.1 * 5 / 3, 0.9 + 0.4], absolute: 1e-6, relative: 0, "running variances")
+        // Evaluation uses the running estimates, not the batch's: a batch of one constant image
+        // (whose own variance is 0) is mapped by γ(x − running mean)/√(running var + ε) + β.
+        let z = try layer.forward(Tensor(shape: [1, 2, 1, 2], data: [1, 1, 2, 2]), training: false)
+        let r0 = (1 - 0.25) / Float((0.9 + 0.1 * 5 / 3 + 1e-5).squareRoot()), r1 = 3 * (2 - 1.1) / Float((1.3 + 1e-5).squareRoot()) - 1
+        assertClose(z.data, [r0, r0, r1, r1], absolute: 1e-5, relative: 0, "BatchNorm evaluation on images")
+        assertClose(layer.runningMean.values, [0.25, 1.1], absolute: 0, relative: 0, "evaluation leaves the running means alone")
+    }
+
     func testDropoutKeepsTheExpectedValue() throws {
         let layer = Dropout(0.25)
         try layer.build(inputShape: [10_000])

@@ -70,6 +70,17 @@ final class LayerGradientTests: XCTestCase {
         try checkLayerGradients(conv, input: randomTensor([2, 2, 3, 3], seed: 19), training: false)
     }
 
+    func testBatchNormOnConvolutionOutputsInTraining() throws {
+        // The conv layout of vgg-small: 5×5 planes (25 values per sample and channel: full 8-value
+        // lanes and a remainder), several samples, channels whose statistics differ.
+        let layer = BatchNorm()
+        try layer.build(inputShape: [3, 5, 5])
+        randomizeParameters(layer, seed: 25)
+        var x = randomTensor([4, 3, 5, 5], seed: 26)
+        for i in 0..<x.count where (i / 25) % 3 == 1 { x.data[i] = 3 + 2 * x.data[i] }   // channel 1: mean 3, wider spread
+        try checkLayerGradients(layer, input: x, step: 1e-2, tolerance: Tolerance(absolute: 5e-3, relative: 3e-2))
+    }
+
     func testDropoutGradientFollowsItsMask() throws {
         let layer = Dropout(0.5)
         try layer.build(inputShape: [200])

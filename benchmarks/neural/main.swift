@@ -62,6 +62,14 @@ struct BenchNeural: ParsableCommand {
             let lenetSpeed = try throughput(images: lenetImages, repeats: repeats) { try Models.lenet5(seed: 0) }
             log(String(format: "lenet5_train: %.0f images/s", lenetSpeed))
             rows.append(("lenet5_train", "images_per_s", lenetSpeed))
+            // vgg-small with the catalogue's default width and dense head.
+            let vgg = try ModelCatalog.entry("vgg-small").settings()
+            let vggSpeed = try throughput(images: lenetImages / 2, repeats: repeats) {
+                try Models.cnn(inputShape: BenchNeural.imageShape, stages: Models.vggStages(width: vgg.int("width")), hidden: vgg.ints("hidden"),
+                               classes: 10, seed: 0)
+            }
+            log(String(format: "vgg_small_train: %.0f images/s", vggSpeed))
+            rows.append(("vgg_small_train", "images_per_s", vggSpeed))
             let mlpSpeed = try throughput(images: mlpImages, repeats: repeats) { try Models.mlp(inputs: 784, hidden: [100], outputs: 10, seed: 0) }
             log(String(format: "mlp100_train: %.0f images/s", mlpSpeed))
             rows.append(("mlp100_train", "images_per_s", mlpSpeed))

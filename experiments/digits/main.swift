@@ -1,7 +1,7 @@
 // digits: classical versus deep on digit images. Logistic regression (on the pixels and on their
 // principal components), 5-NN, linear and RBF-kernel SVMs on the pixels, HOG + RBF SVM, bag of
-// visual words (hard histogram and triangle code), an MLP and LeNet-5, all fitted on the same
-// stratified split and measured the same way.
+// visual words (hard histogram and triangle code), an MLP, LeNet-5 and a small VGG network with batch
+// norm, all fitted on the same stratified split and measured the same way.
 //
 // What the table shows: on MNIST-5k (4,000 training / 1,000 test digits) the pixel-level linear
 // models and 5-NN stop near 90–94 % and the RBF SVM near 96 %; local features (HOG, visual words)
@@ -19,7 +19,7 @@ import Tensors
 
 // MARK: - The experiment's constants
 // The models, in table order: the model catalogue (logreg, pca-logreg, knn, svm-linear, svm-rbf, hog-svm,
-// bovw-hist, bovw-triangle, mlp, lenet5),
+// bovw-hist, bovw-triangle, mlp, lenet5, vgg-small),
 // with its default settings (shared with the command-line tool); every setting can be changed by an option.
 let quickSizes = (train: 1000, test: 300)
 /// Fashion-MNIST has 60,000 training images: the bag-of-words pipelines learn from this many of
@@ -29,14 +29,14 @@ let bagOfWordsTrainingCap = 10_000
 struct DigitsExperiment: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "digits",
-        abstract: "Classical vs deep on digit images: logistic regression, k-NN, bag of visual words, MLP, LeNet-5.",
+        abstract: "Classical vs deep on digit images: logistic regression, k-NN, SVMs, HOG, bag of visual words, MLP, LeNet-5, small VGG.",
         discussion: """
             Writes to <out>/<dataset>/: comparison.csv/.md (model, test and train accuracy, learned values, fit and predict \
             seconds), models.csv/.md (features and settings of each model), confusion-<model>.csv/.md with a heat map \
             confusion-<model>.ppm/.png per model, learning-curve-<model>.csv per network and learning-curves.ppm/.png. \
             Default data: the embedded MNIST-5k, split 4,000/1,000 stratified with --seed.
 
-            Checkpoints: the networks (mlp, lenet5) save their whole training state after every epoch to \
+            Checkpoints: the networks (mlp, lenet5, vgg-small) save their whole training state after every epoch to \
             <checkpoints>/<model>.safetensors (default folder: checkpoints/digits/<dataset>, beside results/, not in it; \
             with --quick only when --checkpoints or --resume asks, as checkpoints/digits/<dataset>-quick). --resume continues each network \
             from its checkpoint after an interruption (Ctrl-C, a killed run) and ends with the same bits as an uninterrupted \

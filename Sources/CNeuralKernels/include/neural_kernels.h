@@ -29,6 +29,19 @@ void nk_col2im(const float *dcols, int C, int PH, int PW, int K, int S, int OH, 
 /// fixed order with 16 partial sums.
 void nk_row_sums(const float *x, int rows, int cols, float *sums, int accumulate);
 
+/// Batch norm of channel ch of x (N × C × S, S = H·W or 1) in training: the channel's mean and
+/// biased variance over its N·S values (double-precision sums in a fixed order), then
+/// y = gamma·(x − mean)·inv_std + beta with inv_std = 1/√(variance + epsilon). Writes the channel's
+/// values of y and returns the mean and inv_std (as used) and the variance.
+void nk_batchnorm_forward_train(const float *x, int n, int c, int s, int ch, float gamma, float beta, double epsilon,
+                                float *y, float *mean_out, float *inv_std_out, double *variance_out);
+
+/// The backward pass of nk_batchnorm_forward_train for channel ch, with x̂ = (x − mean)·inv_std
+/// recomputed from x: dgamma = Σ dy·x̂, dbeta = Σ dy and, when dx is non-null,
+/// dx = gamma·inv_std·(dy − mean(dy) − x̂·mean(dy·x̂)).
+void nk_batchnorm_backward_train(const float *x, const float *dy, int n, int c, int s, int ch, float mean, float inv_std,
+                                 float gamma, float *dx, float *dgamma, float *dbeta);
+
 /// dx = dy where y > 0, else 0 (n values).
 void nk_relu_backward(const float *y, const float *dy, float *dx, long n);
 
