@@ -1,10 +1,27 @@
 // Descriptors as feature transforms of the model catalogue: each image row (channels × height ×
 // width, flattened) becomes its descriptor, so a descriptor and a classifier form one Pipeline
 // model that trains, saves and loads like the others.
+import BagOfWords
 import Classifiers
 import Datasets
 import Descriptors
+import Foundation
 import Tensors
+
+/// The rows of `x` (channels × H × W each) averaged over the channels: H × W gray rows.
+func grayRows(_ x: Matrix, channels c: Int) -> Matrix {
+    if c == 1 { return x }
+    let plane = x.cols / c
+    var gray = Matrix(rows: x.rows, cols: plane)
+    for i in 0..<x.rows {
+        for p in 0..<plane {
+            var s: Float = 0
+            for k in 0..<c { s += x[i, k * plane + p] }
+            gray[i, p] = s / Float(c)
+        }
+    }
+    return gray
+}
 
 /// HOG of every image row; colour images are averaged to gray first (HOG's gradients are taken
 /// on one channel, as scikit-image's `channel_axis=None`). Nothing is learned.
@@ -26,17 +43,7 @@ public struct HOGTransform: FeatureTransform {
         guard x.cols == c * h * w else {
             throw ClassifierError.invalidData(model: name, reason: "rows have \(x.cols) values but the images are \(c)×\(h)×\(w)")
         }
-        if c == 1 { return try hog.features(of: x, height: h, width: w) }
-        var gray = Matrix(rows: x.rows, cols: h * w)
-        let plane = h * w
-        for i in 0..<x.rows {
-            for p in 0..<plane {
-                var s: Float = 0
-                for k in 0..<c { s += x[i, k * plane + p] }
-                gray[i, p] = s / Float(c)
-            }
-        }
-        return try hog.features(of: gray, height: h, width: w)
+        return try hog.features(of: grayRows(x, channels: c), height: h, width: w)
     }
 
     public func learnedState() throws -> [String: Tensor] { [:] }
@@ -44,6 +51,229 @@ public struct HOGTransform: FeatureTransform {
     public mutating func restore(from state: [String: Tensor]) throws {
         if let extra = state.keys.sorted().first {
             throw ClassifierError.invalidData(model: name, reason: "state tensor \"\(extra)\" is not part of HOG, which learns nothing")
+        }
+    }
+}
+
+/// Dense SIFT at several scales (PHOW), PCA of the descriptors, a diagonal Gaussian mixture, and
+/// improved Fisher vectors pooled over a spatial pyramid (Chatfield, Lempitsky, Vedaldi, Zisserman,
+/// "The devil is in the details", BMVC 2011; Sánchez et al., IJCV 2013): one vector per image row.
+///
+/// Scales as VLFeat's vl_phow: for bin size b the gray image is smoothed by a Gaussian of σ = b/6
+/// and the frames of every scale are offset so that they share their first centre. `fit` learns
+/// the PCA and the mixture from at most `sampleCount` descriptors drawn (seeded) from the training
+/// images; nothing else is learned. Each pyramid region's Fisher vector is improved-normalized on
+/// its own (a region without descriptors gives zeros); the regions are concatenated.
+public struct SIFTFisherTransform: FeatureTransform {
+    public let name = "sift-fv"
+    public let shape: ImageShape
+    /// One dense SIFT per scale, origins aligned.
+    public let scales: [DenseSIFT]
+    public let pcaDimensions: Int
+    public let componentCount: Int
+    public let sampleCount: Int
+    public let pyramid: SpatialPyramid
+    public let seed: UInt64
+    public private(set) var pca: PCA
+    public private(set) var mixture: GaussianMixtureModel?
+
+    /// Frames per image over all scales, and the descriptors of each pyramid region (indices into them).
+    let framesPerImage: Int
+    let regions: [[Int]]
+
+    public init(shape: ImageShape, binSizes: [Int], step: Int, pcaDimensions: Int, componentCount: Int, sampleCount: Int = 200_000,
+                pyramidLevels: [Int] = [1, 2], seed: UInt64 = 0) throws {
+        guard !binSizes.isEmpty else {
+            throw ClassifierError.invalidHyperparameter(model: "sift-fv", name: "sift-bins", reason: "give at least one bin size")
+        }
+        guard pcaDimensions >= 1, pcaDimensions <= DenseSIFT.length else {
+            throw ClassifierError.invalidHyperparameter(model: "sift-fv", name: "pca-dims", reason: "it is \(pcaDimensions); SIFT has 128 dimensions, keep 1 to 128")
+        }
+        guard componentCount >= 1 else {
+            throw ClassifierError.invalidHyperparameter(model: "sift-fv", name: "gmm-components", reason: "it is \(componentCount); use at least 1")
+        }
+        guard sampleCount >= max(2, componentCount) else {
+            throw ClassifierError.invalidHyperparameter(model: "sift-fv", name: "samples", reason: "it is \(sampleCount); the mixture needs at least one descriptor per component")
+        }
+        let largest = binSizes.max() ?? 1
+        var scales: [DenseSIFT] = [], centres: [(y: Float, x: Float)] = []
+        for b in binSizes {
+            // vl_phow's offset: the first frame centre, origin + 1.5b, is the same at every scale.
+            let sift = try DenseSIFT(binSize: b, step: step, origin: (3 * (largest - b)) / 2)
+            let layout: DenseSIFT.Layout
+            do { layout = try sift.layout(height: shape.height, width: shape.width) } catch {
+                throw ClassifierError.invalidData(model: "sift-fv", reason: "\(error) (images \(shape), bin sizes \(binSizes.map(String.init).joined(separator: ",")))")
+            }
+            for i in 0..<layout.rows { for j in 0..<layout.cols { centres.append(layout.centre(row: i, col: j)) } }
+            scales.append(sift)
+        }
+        self.shape = shape
+        self.scales = scales
+        self.pcaDimensions = pcaDimensions
+        self.componentCount = componentCount
+        self.sampleCount = sampleCount
+        self.pyramid = try SpatialPyramid(levels: pyramidLevels)
+        self.seed = seed
+        self.pca = try PCA(components: pcaDimensions, seed: seed, name: "sift-fv pca")
+        self.framesPerImage = centres.count
+        self.regions = pyramid.regions(centres: centres, height: shape.height, width: shape.width)
+    }
+
+    /// Values per image: regions × 2 × components × PCA dimensions.
+    public var outputCount: Int { regions.count * 2 * componentCount * pcaDimensions }
+
+    /// The dense SIFT descriptors of every row: (rows · framesPerImage) × 128, image after image.
+    public func descriptors(_ x: Matrix) throws -> Matrix {
+        let (c, h, w) = (shape.channels, shape.height, shape.width)
+        guard x.cols == c * h * w else {
+            throw ClassifierError.invalidData(model: name, reason: "rows have \(x.cols) values but the images are \(c)×\(h)×\(w)")
+        }
+        guard x.data.allSatisfy({ $0.isFinite }) else {
+            throw ClassifierError.invalidData(model: name, reason: "the images hold a value that is not finite (NaN or infinity)")
+        }
+        let gray = grayRows(x, channels: c)
+        let layouts = try scales.map { try $0.layout(height: h, width: w) }
+        let kernels = scales.map { gaussianKernel(sigma: Float($0.binSize) / 6) }
+        let f = framesPerImage, plane = h * w, length = DenseSIFT.length
+        var out = Matrix(rows: x.rows * f, cols: length)
+        gray.data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                Parallel.forRange(0..<x.rows, grain: 16) { images in
+                    let workspaces = zip(scales, layouts).map { DenseSIFT.Workspace($0, $1) }
+                    let smoothed = UnsafeMutablePointer<Float>.allocate(capacity: 2 * plane)
+                    defer { smoothed.deallocate() }
+                    for i in images {
+                        var offset = i * f * length
+                        for (k, sift) in scales.enumerated() {
+                            smooth(s + i * plane, into: smoothed, scratch: smoothed + plane, height: h, width: w, kernel: kernels[k])
+                            sift.describe(smoothed, into: d + offset, layouts[k], workspaces[k])
+                            offset += layouts[k].count * length
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    public mutating func fit(_ x: Matrix) throws {
+        guard x.rows >= 1 else { throw ClassifierError.invalidData(model: name, reason: "needs at least one training image") }
+        // Enough images for `sampleCount` descriptors, drawn without replacement.
+        var rng = Xoshiro256(seed: seed ^ 0x5f1f7)
+        let wanted = min(x.rows, max(1, (sampleCount + framesPerImage - 1) / framesPerImage))
+        var order = Array(0..<x.rows)
+        for i in 0..<wanted { order.swapAt(i, i + Int(rng.next() % UInt64(x.rows - i))) }
+        let chosen = Array(order.prefix(wanted)).sorted()
+        var all = try descriptors(x.rows(chosen))
+        if all.rows > sampleCount {
+            var picks = Array(0..<all.rows)
+            for i in 0..<sampleCount { picks.swapAt(i, i + Int(rng.next() % UInt64(all.rows - i))) }
+            all = all.rows(Array(picks.prefix(sampleCount)).sorted())
+        }
+        guard all.rows >= max(2, componentCount) else {
+            throw ClassifierError.invalidData(model: name, reason: "the training images give \(all.rows) descriptors, fewer than the \(componentCount) mixture components; use fewer components or more images")
+        }
+        var pca = try PCA(components: pcaDimensions, seed: seed, name: "sift-fv pca")
+        try pca.fit(all)
+        guard pca.outputCount == pcaDimensions else {
+            throw ClassifierError.invalidData(model: name, reason: "the descriptors span only \(pca.outputCount) of the \(pcaDimensions) PCA dimensions asked for; use a smaller --pca-dims")
+        }
+        let projected = try pca.transform(all)
+        let em = try GaussianMixture(componentCount: componentCount, maxIterations: 50, tolerance: 1e-5, varianceFloor: 1e-3, kmeansIterations: 10, seed: seed)
+        self.mixture = try em.fit(projected).model
+        self.pca = pca
+    }
+
+    public func transform(_ x: Matrix) throws -> Matrix {
+        guard let mixture else { throw ClassifierError.notFitted(model: name) }
+        let fisher = FisherVector(mixture: mixture, improved: true)
+        let block = fisher.length, perImage = outputCount, f = framesPerImage, k = componentCount, d = pcaDimensions
+        var out = Matrix(rows: x.rows, cols: perImage)
+        let chunk = 1024
+        var start = 0
+        while start < x.rows {
+            let end = min(x.rows, start + chunk)
+            let z = try pca.transform(try descriptors(x.rows(start..<end)))
+            let q = try mixture.posteriors(z).posteriors
+            let regions = regions
+            z.data.withUnsafeBufferPointer { zs in
+                q.data.withUnsafeBufferPointer { qs in
+                    out.data.withUnsafeMutableBufferPointer { o in
+                        guard let zp = zs.baseAddress, let qp = qs.baseAddress, let op = o.baseAddress else { return }
+                        Parallel.forRange(0..<(end - start), grain: 8) { images in
+                            for i in images {
+                                for (r, members) in regions.enumerated() {
+                                    fisher.encode(zp + i * f * d, qp + i * f * k, rows: members, into: op + (start + i) * perImage + r * block)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            start = end
+        }
+        return out
+    }
+
+    public func learnedState() throws -> [String: Tensor] {
+        guard let mixture else { throw ClassifierError.notFitted(model: name) }
+        var state: [String: Tensor] = [:]
+        for (key, value) in try pca.learnedState() { state["pca.\(key)"] = value }
+        state["gmm.priors"] = Tensor(shape: [mixture.componentCount], data: mixture.priors)
+        state["gmm.means"] = Tensor(shape: [mixture.componentCount, mixture.dimension], data: mixture.means.data)
+        state["gmm.variances"] = Tensor(shape: [mixture.componentCount, mixture.dimension], data: mixture.variances.data)
+        return state
+    }
+
+    public mutating func restore(from state: [String: Tensor]) throws {
+        var reader = LearnedStateReader(model: name, state: state)
+        let pcaState = reader.takePrefix("pca.")
+        let (k, d) = (componentCount, pcaDimensions)
+        let priors = try reader.take("gmm.priors", shape: [k]).data
+        let means = try reader.takeMatrix("gmm.means", rows: k, cols: d)
+        let variances = try reader.takeMatrix("gmm.variances", rows: k, cols: d)
+        try reader.finish()
+        var pca = try PCA(components: pcaDimensions, seed: seed, name: "sift-fv pca")
+        try pca.restore(from: pcaState)
+        guard pca.outputCount == d, pca.mean.count == DenseSIFT.length else {
+            throw reader.error("pca.components", "has \(pca.outputCount) × \(pca.mean.count) values but \(d) × \(DenseSIFT.length) were expected")
+        }
+        do {
+            self.mixture = try GaussianMixtureModel(priors: priors, means: means, variances: variances)
+        } catch {
+            throw reader.error("gmm.variances", "does not make a Gaussian mixture: \(error)")
+        }
+        self.pca = pca
+    }
+}
+
+/// A normalized Gaussian of σ truncated at ⌈4σ⌉ (vl_imsmooth's support); [1] when σ is tiny.
+func gaussianKernel(sigma: Float) -> [Float] {
+    guard sigma > 0.01 else { return [1] }
+    let radius = Int((4 * sigma).rounded(.up))
+    var k = (-radius...radius).map { expf(-0.5 * Float($0 * $0) / (sigma * sigma)) }
+    let total = k.reduce(0, +)
+    for i in k.indices { k[i] /= total }
+    return k
+}
+
+/// The H × W image at `src` convolved with `kernel` down and across, borders padded by continuity.
+func smooth(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, height h: Int, width w: Int, kernel: [Float]) {
+    let radius = kernel.count / 2
+    if radius == 0 { dst.update(from: src, count: h * w); return }
+    for y in 0..<h {
+        for x in 0..<w {
+            var s: Float = 0
+            for (t, weight) in kernel.enumerated() { s += weight * src[min(max(y + t - radius, 0), h - 1) * w + x] }
+            scratch[y * w + x] = s
+        }
+    }
+    for y in 0..<h {
+        for x in 0..<w {
+            var s: Float = 0
+            for (t, weight) in kernel.enumerated() { s += weight * scratch[y * w + min(max(x + t - radius, 0), w - 1)] }
+            dst[y * w + x] = s
         }
     }
 }

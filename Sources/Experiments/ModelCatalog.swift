@@ -154,6 +154,15 @@ public enum Setting {
                                              "width γ of the RBF kernel exp(−γ‖x − y‖²) (0: 1/(features · variance), scikit-learn's 'scale')")
     public static let hogCell = Hyperparameter("hog-cell", .int(2...64), "side of HOG's cells, in pixels (blocks of 2 × 2 cells)")
     public static let orientations = Hyperparameter("orientations", .int(2...36), "HOG's orientation bins over 0–180°")
+    public static let siftStep = Hyperparameter("sift-step", .int(1...32), "pixels between neighbouring dense SIFT frames")
+    public static let siftBins = Hyperparameter("sift-bins", .ints(count: 1...6, each: 1...64),
+                                                "dense SIFT bin sizes in pixels, one scale each (a frame is 4 × 4 bins, 3·size + 1 pixels), e.g. 4,6")
+    public static let pcaDims = Hyperparameter("pca-dims", .int(1...128), "dimensions the 128-D SIFT descriptors keep after PCA")
+    public static let gmmComponents = Hyperparameter("gmm-components", .int(1...512), "Gaussians of the mixture the Fisher vectors are taken against")
+    public static let descriptorSamples = Hyperparameter("descriptor-samples", .int(100...10_000_000),
+                                                         "training descriptors (seeded draw) the PCA and the mixture are fitted on")
+    public static let pyramid = Hyperparameter("pyramid", .ints(count: 1...4, each: 1...8),
+                                               "spatial pyramid grid sides, one Fisher vector per cell, e.g. 1,2 for 1×1 + 2×2")
 }
 
 // MARK: - The catalogue
@@ -161,7 +170,7 @@ public enum Setting {
 public enum ModelCatalog {
     /// Every model, in the order of the digits table.
     public static let entries: [ModelEntry] = [logisticRegression, pcaLogisticRegression, nearestNeighbors, linearSVM, rbfSVM, hogSVM,
-                                               bagOfWords(hard: true), bagOfWords(hard: false), mlp, lenet5]
+                                               bagOfWords(hard: true), bagOfWords(hard: false), siftFisherSVM, mlp, lenet5]
 
     /// The names, for help texts.
     public static var names: [String] { entries.map(\.name) }
@@ -232,6 +241,24 @@ public enum ModelCatalog {
                             classifier: try KernelSVM(c: s.real("svm-c"), gamma: kernelGamma(s), name: "svm-rbf"))
         },
         row: { _ in "hog-svm" })
+
+    static let siftFisherSVM = ModelEntry(
+        name: "sift-fv-svm", aliases: [],
+        summary: "dense SIFT at several scales (PHOW), PCA, diagonal GMM, improved Fisher vectors over a 1×1 + 2×2 pyramid, then a linear SVM (one-vs-rest)",
+        input: .images, isNetwork: false,
+        hyperparameters: [Setting.siftStep, Setting.siftBins, Setting.pcaDims, Setting.gmmComponents, Setting.descriptorSamples, Setting.pyramid, Setting.svmC],
+        defaults: ["sift-step": .int(2), "sift-bins": .ints([4, 6]), "pca-dims": .int(64), "gmm-components": .int(16),
+                   "descriptor-samples": .int(200_000), "pyramid": .ints([1, 2]), "svm-c": .real(1)],
+        quickDefaults: ["gmm-components": .int(8), "descriptor-samples": .int(20_000)],
+        make: { s, ctx in
+            let shape = try ctx.requireImageShape("sift-fv-svm")
+            let transform = try SIFTFisherTransform(shape: shape, binSizes: s.ints("sift-bins"), step: s.int("sift-step"), pcaDimensions: s.int("pca-dims"),
+                                                    componentCount: s.int("gmm-components"), sampleCount: s.int("descriptor-samples"),
+                                                    pyramidLevels: s.ints("pyramid"), seed: ctx.seed)
+            return Pipeline(name: "sift-fv-svm", transforms: [transform],
+                            classifier: try LinearSVM(c: s.real("svm-c"), seed: ctx.seed, name: "svm-linear"))
+        },
+        row: { _ in "sift-fv-svm" })
 
     static let nearestNeighbors = ModelEntry(
         name: "knn", aliases: ["knn5"], summary: "k-nearest neighbours on the pixels, Euclidean distance (the stored training set is the model)",
