@@ -41,6 +41,12 @@ public struct SettingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: settingHelp("gamma")) var gamma: String?
     @Option(name: .customLong("hog-cell"), parsing: .unconditional, help: settingHelp("hog-cell")) var hogCell: String?
     @Option(parsing: .unconditional, help: settingHelp("orientations")) var orientations: String?
+    @Option(name: .customLong("sift-step"), parsing: .unconditional, help: settingHelp("sift-step")) var siftStep: String?
+    @Option(name: .customLong("sift-bins"), parsing: .unconditional, help: settingHelp("sift-bins")) var siftBins: String?
+    @Option(name: .customLong("pca-dims"), parsing: .unconditional, help: settingHelp("pca-dims")) var pcaDims: String?
+    @Option(name: .customLong("gmm-components"), parsing: .unconditional, help: settingHelp("gmm-components")) var gmmComponents: String?
+    @Option(name: .customLong("descriptor-samples"), parsing: .unconditional, help: settingHelp("descriptor-samples")) var descriptorSamples: String?
+    @Option(parsing: .unconditional, help: settingHelp("pyramid")) var pyramid: String?
 
     public init() {}
 
@@ -52,6 +58,8 @@ public struct SettingOptions: ParsableArguments {
             ("weighting", weighting), ("c", c), ("max-iter", maxIterations), ("codebook-size", codebookSize),
             ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations), ("components", components),
             ("whiten", whiten), ("svm-c", svmC), ("loss", loss), ("gamma", gamma), ("hog-cell", hogCell), ("orientations", orientations),
+            ("sift-step", siftStep), ("sift-bins", siftBins), ("pca-dims", pcaDims), ("gmm-components", gmmComponents),
+            ("descriptor-samples", descriptorSamples), ("pyramid", pyramid),
         ]
         return all.compactMap { n, v in v.map { (n, $0) } }
     }
