@@ -249,7 +249,8 @@ public enum ModelCatalog {
         hyperparameters: [Setting.siftStep, Setting.siftBins, Setting.pcaDims, Setting.gmmComponents, Setting.descriptorSamples, Setting.pyramid, Setting.svmC],
         defaults: ["sift-step": .int(2), "sift-bins": .ints([4, 6]), "pca-dims": .int(64), "gmm-components": .int(16),
                    "descriptor-samples": .int(200_000), "pyramid": .ints([1, 2]), "svm-c": .real(1)],
-        quickDefaults: ["gmm-components": .int(8), "descriptor-samples": .int(20_000)],
+        // The quick version's one scale fits images from 13×13 up (the defaults' second scale needs 19×19).
+        quickDefaults: ["sift-bins": .ints([4]), "gmm-components": .int(8), "descriptor-samples": .int(20_000)],
         make: { s, ctx in
             let shape = try ctx.requireImageShape("sift-fv-svm")
             let transform = try SIFTFisherTransform(shape: shape, binSizes: s.ints("sift-bins"), step: s.int("sift-step"), pcaDimensions: s.int("pca-dims"),

@@ -210,13 +210,14 @@ def timing(args):
             descriptors = out
         print(f"{task}: {len(images)} images → {out[0].shape} each, {best:.3f} s", file=sys.stderr)
         rows.append((task, "seconds", best))
-    # Fisher vectors of those descriptors (the first 64 of the 128 dimensions, as a PCA would keep)
-    # against a fixed GMM of 32 components fitted by nobody: means from descriptors, unit-ish variances.
-    rng = np.random.default_rng(3)
+    # Fisher vectors of those descriptors (their first 64 of 128 dimensions) against a fixed GMM of
+    # 32 components that needs no generator, so cvd-bench-classical builds the same one: means are
+    # rows 37·i mod P of the first 200 images' descriptors (P of them), every variance is the
+    # variance of all those values, priors are equal.
     d, k = 64, 32
     pool = np.concatenate(descriptors[:200])[:, :d]
-    means = np.ascontiguousarray(pool[rng.choice(len(pool), k, replace=False)], dtype=np.float32)
-    covariances = np.full((k, d), float(pool.var()), dtype=np.float32)
+    means = np.ascontiguousarray(pool[(37 * np.arange(k)) % len(pool)], dtype=np.float32)
+    covariances = np.full((k, d), float(pool.astype(np.float64).var()), dtype=np.float32)
     priors = np.full(k, 1.0 / k, dtype=np.float32)
     data = [np.ascontiguousarray(x[:, :d]) for x in descriptors]
     best = float("inf")
