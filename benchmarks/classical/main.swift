@@ -204,8 +204,8 @@ struct BenchClassical: ParsableCommand {
                 log("  \(sift): \(train.count) images × \(perImage.first?.rows ?? 0) descriptors")
             }
             let (d, k) = (64, 32)
-            let data = perImage.map { m in Matrix(rows: m.rows, cols: d, data: (0..<m.rows).flatMap { m.row($0).prefix(d) }) }
-            let pool = Matrix.vstack(Array(data.prefix(200)))
+            let reduced = perImage.map { m in Matrix(rows: m.rows, cols: d, data: (0..<m.rows).flatMap { m.row($0).prefix(d) }) }
+            let pool = Matrix.vstack(Array(reduced.prefix(200)))
             let means = Matrix(rows: k, cols: d, data: (0..<k).flatMap { pool.row((37 * $0) % pool.rows) })
             let poolMean = pool.data.reduce(0.0) { $0 + Double($1) } / Double(pool.count)
             let poolVariance = pool.data.reduce(0.0) { $0 + (Double($1) - poolMean) * (Double($1) - poolMean) } / Double(pool.count)
@@ -213,9 +213,9 @@ struct BenchClassical: ParsableCommand {
                                                    variances: Matrix(rows: k, cols: d, repeating: Float(poolVariance)))
             let fisher = FisherVector(mixture: mixture)
             var checksum: Float = 0
-            let seconds = try bestTime { checksum = try data.reduce(0) { $0 + (try fisher.encode($1)).reduce(0, +) } }
+            let seconds = try bestTime { checksum = try reduced.reduce(0) { $0 + (try fisher.encode($1)).reduce(0, +) } }
             record("fisher_encode_1core_\(data)", "seconds", seconds)
-            log("  Fisher vectors: \(data.count) images, D \(d), K \(k), sum of all values \(checksum)")
+            log("  Fisher vectors: \(reduced.count) images, D \(d), K \(k), sum of all values \(checksum)")
         }
         let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(formatValue($0.2))" }.joined(separator: "\n") + "\n"
         try writeFileAtomically(csv, to: out)

@@ -195,6 +195,7 @@ def write_fixtures(path):
 
 def timing(args):
     vl = load_vl()
+    vl.vl_set_num_threads(1)  # one core, as the suite's rows (libvl may use OpenMP in vl_fisher_encode)
     images = (read_idx(FASHION_TRAIN).astype(np.float32) / np.float32(255))[:args.images]
     rows = []
     descriptors = None
