@@ -93,18 +93,22 @@ public struct SIFTFisherTransform: FeatureTransform {
             throw ClassifierError.invalidHyperparameter(model: "sift-fv", name: "gmm-components", reason: "it is \(componentCount); use at least 1")
         }
         guard sampleCount >= max(2, componentCount) else {
-            throw ClassifierError.invalidHyperparameter(model: "sift-fv", name: "samples", reason: "it is \(sampleCount); the mixture needs at least one descriptor per component")
+            throw ClassifierError.invalidHyperparameter(model: "sift-fv", name: "descriptor-samples", reason: "it is \(sampleCount); the mixture needs at least one descriptor per component")
         }
         let largest = binSizes.max() ?? 1
+        func layout(_ sift: DenseSIFT) throws -> DenseSIFT.Layout {
+            do { return try sift.layout(height: shape.height, width: shape.width) } catch {
+                throw ClassifierError.invalidData(model: "sift-fv", reason: "\(error) (images \(shape), bin sizes \(binSizes.map(String.init).joined(separator: ",")))")
+            }
+        }
+        // The largest scale first: when the images are too small, its sentence names the size they need.
+        _ = try layout(try DenseSIFT(binSize: largest, step: step))
         var scales: [DenseSIFT] = [], centres: [(y: Float, x: Float)] = []
         for b in binSizes {
             // vl_phow's offset: the first frame centre, origin + 1.5b, is the same at every scale.
             let sift = try DenseSIFT(binSize: b, step: step, origin: (3 * (largest - b)) / 2)
-            let layout: DenseSIFT.Layout
-            do { layout = try sift.layout(height: shape.height, width: shape.width) } catch {
-                throw ClassifierError.invalidData(model: "sift-fv", reason: "\(error) (images \(shape), bin sizes \(binSizes.map(String.init).joined(separator: ",")))")
-            }
-            for i in 0..<layout.rows { for j in 0..<layout.cols { centres.append(layout.centre(row: i, col: j)) } }
+            let frames = try layout(sift)
+            for i in 0..<frames.rows { for j in 0..<frames.cols { centres.append(frames.centre(row: i, col: j)) } }
             scales.append(sift)
         }
         self.shape = shape

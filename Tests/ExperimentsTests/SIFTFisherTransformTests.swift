@@ -61,8 +61,8 @@ final class SIFTFisherTransformTests: XCTestCase {
         let entry = try ModelCatalog.entry("sift-fv-svm")
         XCTAssertThrowsError(try entry.settings(given: ["sift-step": .int(0)])) { XCTAssertTrue("\($0)".contains("sift-step"), "\($0)") }
         let defaults = try entry.settings()
-        XCTAssertThrowsError(try entry.build(defaults, BuildContext(imageShape: ImageShape(channels: 3, height: 16, width: 16), seed: 0))) {
-            XCTAssertTrue("\($0)".contains("19×19") && "\($0)".contains("smaller bin size"), "\($0)")
+        XCTAssertThrowsError(try entry.build(defaults, BuildContext(imageShape: ImageShape(channels: 3, height: 12, width: 12), seed: 0))) {
+            XCTAssertTrue("\($0)".contains("16×16") && "\($0)".contains("smaller bin size"), "\($0)")
         }
     }
 }
