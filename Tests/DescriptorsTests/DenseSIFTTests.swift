@@ -7,13 +7,8 @@ import XCTest
 
 /// The dense SIFT part of the committed VLFeat fixture.
 struct VLFeatSIFTFixture: Decodable {
-    struct Image: Decodable {
-        let height: Int
-        let width: Int
-        let scale: Int
-        let bytes: [Int]
-        var pixels: [Float] { bytes.map { Float($0) / Float(scale) } }
-    }
+    /// Stored as the HOG fixture stores its images: bytes with a scale.
+    typealias Image = HOGFixture.Image
     struct Case: Decodable {
         let image: String
         let bin_size: Int

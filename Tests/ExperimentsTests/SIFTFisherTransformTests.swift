@@ -38,6 +38,11 @@ final class SIFTFisherTransformTests: XCTestCase {
         // Each region's vector is improved-normalized: the 1×1 region has unit norm.
         let first = za.row(0).prefix(2 * 4 * 12)
         XCTAssertEqual(first.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-4)
+        let saved = Parallel.threadCount
+        Parallel.threadCount = 1
+        let single = try a.transform(x)
+        Parallel.threadCount = saved
+        XCTAssertEqual(single, za, "one thread or several, the same features")
         var c = try make()
         try c.restore(from: try a.learnedState())
         XCTAssertEqual(try c.transform(x), za, "restored state, same features bit for bit")
