@@ -120,10 +120,77 @@ public struct DenseSIFT: Equatable, Sendable, CustomStringConvertible {
         return out
     }
 
+    /// Descriptors of every row of `images` (one H × W grayscale image per row): (rows · layout.count)
+    /// × 128, image after image, frames row by row. Images are described in parallel; the result does
+    /// not depend on the thread count.
+    public func descriptors(of images: Matrix, height: Int, width: Int) throws -> Matrix {
+        let layout = try self.layout(height: height, width: width)
+        guard images.cols == height * width else {
+            throw DescriptorError.invalidImage(descriptor: "dense SIFT", reason: "the images have \(images.cols) values each but \(height)×\(width) images need \(height * width); check height and width")
+        }
+        guard images.data.allSatisfy({ $0.isFinite }) else {
+            throw DescriptorError.invalidImage(descriptor: "dense SIFT", reason: "the images hold a value that is not finite (NaN or infinity)")
+        }
+        let f = layout.count, plane = height * width
+        var out = Matrix(rows: images.rows * f, cols: Self.length)
+        images.data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
+                Parallel.forRange(0..<images.rows, grain: 16) { range in
+                    let workspace = Workspace(self, layout)
+                    for i in range { describe(s + i * plane, into: d + i * f * Self.length, layout, workspace) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Every row of `images` (H × W each) smoothed by a Gaussian of σ, truncated at ⌈4σ⌉ and
+    /// normalized, borders padded by continuity (vl_imsmooth's choices; PHOW smooths by σ = b/6 before
+    /// each scale). σ ≤ 0.01 returns the images unchanged.
+    public static func smoothed(_ images: Matrix, height h: Int, width w: Int, sigma: Float) throws -> Matrix {
+        guard images.cols == h * w, h >= 1, w >= 1 else {
+            throw DescriptorError.invalidImage(descriptor: "dense SIFT", reason: "the images have \(images.cols) values each but \(h)×\(w) images need \(h * w); check height and width")
+        }
+        guard sigma.isFinite, sigma >= 0 else { throw DescriptorError.invalidOption(descriptor: "dense SIFT", name: "sigma", reason: "it is \(sigma); use a finite σ ≥ 0") }
+        guard sigma > 0.01 else { return images }
+        let radius = Int((4 * sigma).rounded(.up))
+        var kernel = (-radius...radius).map { expf(-0.5 * Float($0 * $0) / (sigma * sigma)) }
+        let total = kernel.reduce(0, +)
+        for i in kernel.indices { kernel[i] /= total }
+        var out = images
+        let plane = h * w
+        images.data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                Parallel.forRange(0..<images.rows, grain: 64) { range in
+                    var scratch = [Float](repeating: 0, count: plane)
+                    for i in range {
+                        let a = i * plane
+                        for y in 0..<h {
+                            for x in 0..<w {
+                                var sum: Float = 0
+                                for (t, weight) in kernel.enumerated() { sum += weight * src[a + min(max(y + t - radius, 0), h - 1) * w + x] }
+                                scratch[y * w + x] = sum
+                            }
+                        }
+                        for y in 0..<h {
+                            for x in 0..<w {
+                                var sum: Float = 0
+                                for (t, weight) in kernel.enumerated() { sum += weight * scratch[y * w + min(max(x + t - radius, 0), w - 1)] }
+                                dst[a + y * w + x] = sum
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     // MARK: - One image
 
     /// Kernels and scratch planes of one worker, made once per chunk of images.
-    public final class Workspace: @unchecked Sendable {
+    final class Workspace {
         let layout: Layout
         /// T planes of H × W oriented gradient magnitudes.
         let planes: UnsafeMutablePointer<Float>
@@ -134,7 +201,7 @@ public struct DenseSIFT: Equatable, Sendable, CustomStringConvertible {
         /// Row (or column) index of the continuity-padded source of every tap of every sample.
         let rowIndex: [Int32], colIndex: [Int32]
 
-        public init(_ sift: DenseSIFT, _ layout: Layout) {
+        init(_ sift: DenseSIFT, _ layout: Layout) {
             self.layout = layout
             let (h, w, b) = (layout.height, layout.width, sift.binSize)
             planes = .allocate(capacity: DenseSIFT.orientationBins * h * w)
@@ -197,7 +264,7 @@ public struct DenseSIFT: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Descriptors of the image at `src` (H × W) into `dst` (layout.count × 128).
-    public func describe(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ layout: Layout, _ ws: Workspace) {
+    func describe(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ layout: Layout, _ ws: Workspace) {
         let (h, w, b) = (layout.height, layout.width, binSize)
         let tBins = Self.orientationBins, plane = h * w
         let planes = ws.planes

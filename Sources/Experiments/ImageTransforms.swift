@@ -136,26 +136,22 @@ public struct SIFTFisherTransform: FeatureTransform {
             throw ClassifierError.invalidData(model: name, reason: "the images hold a value that is not finite (NaN or infinity)")
         }
         let gray = grayRows(x, channels: c)
-        let layouts = try scales.map { try $0.layout(height: h, width: w) }
-        let kernels = scales.map { gaussianKernel(sigma: Float($0.binSize) / 6) }
-        let f = framesPerImage, plane = h * w, length = DenseSIFT.length
+        let perScale = try scales.map { sift in
+            try sift.descriptors(of: try DenseSIFT.smoothed(gray, height: h, width: w, sigma: Float(sift.binSize) / 6), height: h, width: w)
+        }
+        // Image after image, each image's frames scale after scale.
+        let f = framesPerImage, length = DenseSIFT.length
         var out = Matrix(rows: x.rows * f, cols: length)
-        gray.data.withUnsafeBufferPointer { src in
-            out.data.withUnsafeMutableBufferPointer { dst in
-                guard let s = src.baseAddress, let d = dst.baseAddress else { return }
-                Parallel.forRange(0..<x.rows, grain: 16) { images in
-                    let workspaces = zip(scales, layouts).map { DenseSIFT.Workspace($0, $1) }
-                    let smoothed = UnsafeMutablePointer<Float>.allocate(capacity: 2 * plane)
-                    defer { smoothed.deallocate() }
-                    for i in images {
-                        var offset = i * f * length
-                        for (k, sift) in scales.enumerated() {
-                            smooth(s + i * plane, into: smoothed, scratch: smoothed + plane, height: h, width: w, kernel: kernels[k])
-                            sift.describe(smoothed, into: d + offset, layouts[k], workspaces[k])
-                            offset += layouts[k].count * length
-                        }
+        var offset = 0
+        out.data.withUnsafeMutableBufferPointer { dst in
+            for part in perScale {
+                let count = part.rows / max(x.rows, 1) * length
+                part.data.withUnsafeBufferPointer { src in
+                    for i in 0..<x.rows {
+                        for v in 0..<count { dst[i * f * length + offset + v] = src[i * count + v] }
                     }
                 }
+                offset += count
             }
         }
         return out
@@ -249,35 +245,5 @@ public struct SIFTFisherTransform: FeatureTransform {
             throw reader.error("gmm.variances", "does not make a Gaussian mixture: \(error)")
         }
         self.pca = pca
-    }
-}
-
-/// A normalized Gaussian of σ truncated at ⌈4σ⌉ (vl_imsmooth's support); [1] when σ is tiny.
-func gaussianKernel(sigma: Float) -> [Float] {
-    guard sigma > 0.01 else { return [1] }
-    let radius = Int((4 * sigma).rounded(.up))
-    var k = (-radius...radius).map { expf(-0.5 * Float($0 * $0) / (sigma * sigma)) }
-    let total = k.reduce(0, +)
-    for i in k.indices { k[i] /= total }
-    return k
-}
-
-/// The H × W image at `src` convolved with `kernel` down and across, borders padded by continuity.
-func smooth(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, height h: Int, width w: Int, kernel: [Float]) {
-    let radius = kernel.count / 2
-    if radius == 0 { dst.update(from: src, count: h * w); return }
-    for y in 0..<h {
-        for x in 0..<w {
-            var s: Float = 0
-            for (t, weight) in kernel.enumerated() { s += weight * src[min(max(y + t - radius, 0), h - 1) * w + x] }
-            scratch[y * w + x] = s
-        }
-    }
-    for y in 0..<h {
-        for x in 0..<w {
-            var s: Float = 0
-            for (t, weight) in kernel.enumerated() { s += weight * scratch[y * w + min(max(x + t - radius, 0), w - 1)] }
-            dst[y * w + x] = s
-        }
     }
 }
