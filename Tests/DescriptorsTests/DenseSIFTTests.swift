@@ -77,6 +77,33 @@ final class DenseSIFTTests: XCTestCase {
         XCTAssertEqual(flat.data.max(), 0)
     }
 
+    /// The batch gives each image what the single-image path gives, whatever the thread count;
+    /// smoothing keeps a constant image constant and its mass.
+    func testBatchEqualsSingleImagesAtAnyThreadCountAndSmoothing() throws {
+        var rng = Xoshiro256(seed: 8)
+        let images = Matrix(rows: 40, cols: 24 * 20, data: (0..<(40 * 24 * 20)).map { _ in rng.uniform() })
+        let sift = try DenseSIFT(binSize: 3, step: 3, window: .flat)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        Parallel.threadCount = 1
+        let one = try sift.descriptors(of: images, height: 24, width: 20)
+        Parallel.threadCount = 2
+        let two = try sift.descriptors(of: images, height: 24, width: 20)
+        XCTAssertEqual(one, two)
+        let f = try sift.layout(height: 24, width: 20).count
+        for i in [0, 17, 39] {
+            XCTAssertEqual(Array(one.data[(i * f * 128)..<((i + 1) * f * 128)]), try sift.descriptors(of: images.row(i), height: 24, width: 20).data, "image \(i)")
+        }
+        let constant = Matrix(rows: 1, cols: 100, repeating: 0.3)
+        let smooth = try DenseSIFT.smoothed(constant, height: 10, width: 10, sigma: 1)
+        XCTAssertTrue(smooth.data.allSatisfy { abs($0 - 0.3) < 1e-6 })
+        var spike = Matrix(rows: 1, cols: 121)
+        spike[0, 60] = 1
+        let spread = try DenseSIFT.smoothed(spike, height: 11, width: 11, sigma: 1)
+        XCTAssertEqual(spread.data.reduce(0, +), 1, accuracy: 1e-5)
+        XCTAssertLessThan(spread[0, 60], 0.2)
+    }
+
     func testImpossibleSettingsThrowClearSentences() throws {
         XCTAssertThrowsError(try DenseSIFT(binSize: 0)) { XCTAssertTrue("\($0)".contains("binSize"), "\($0)") }
         XCTAssertThrowsError(try DenseSIFT(step: 0)) { XCTAssertTrue("\($0)".contains("step"), "\($0)") }

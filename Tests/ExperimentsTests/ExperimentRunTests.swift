@@ -104,7 +104,7 @@ final class ExperimentRunTests: XCTestCase {
         let out = tmp.appendingPathComponent("mnist5k")
         let rows = try csvRows(out.appendingPathComponent("comparison.csv"),
                                header: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds"])
-        XCTAssertEqual(rows.map { $0["model"]! }, ["logreg", "pca-logreg", "knn5", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "mlp", "lenet5"])
+        XCTAssertEqual(rows.map { $0["model"]! }, ["logreg", "pca-logreg", "knn5", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "sift-fv-svm", "mlp", "lenet5"])
         assertFractions(rows, ["test_accuracy", "train_accuracy"])
         // Even the quick versions beat chance (10 %) by far: a model that learned nothing fails here.
         for row in rows { XCTAssertGreaterThan(Double(row["test_accuracy"]!)!, 0.6, row["model"]!) }
