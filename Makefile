@@ -34,7 +34,7 @@ test: deps
 bench: build
 	$(BIN)/cvd-bench --out results/bench/bench.csv
 
-# Side by side with scikit-learn, scikit-image (HOG) and PyTorch on the same data, in one run. The Python packages are
+# Side by side with scikit-learn, scikit-image (HOG), VLFeat (dense SIFT, Fisher vectors; Debian's libvlfeat through ctypes) and PyTorch on the same data, in one run. The Python packages are
 # installed from PyPI for these reference scripts only; the suite and its tests never use Python.
 # The references run without any OPENBLAS_CORETYPE the environment exports, so their BLAS picks
 # its own best kernel for this CPU, as the suite's does.
@@ -47,11 +47,12 @@ compare: build data-fashion
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/sklearn_reference.py --data fashion --out $(BENCH)/classical-reference.csv
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/svm_reference.py --data fashion --out $(BENCH)/svm-reference.csv
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/hog_reference.py timing --out $(BENCH)/hog-reference.csv
+	$(PYTHON) benchmarks/reference/vlfeat_reference.py timing --out $(BENCH)/vlfeat-reference.csv
 	$(BIN)/cvd-bench-neural --out $(BENCH)/neural-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/torch_reference.py --out $(BENCH)/neural-reference.csv
 	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv --all-out $(BENCH)/compare-all.csv \
 	    --suite $(BENCH)/classical-suite.csv $(BENCH)/neural-suite.csv \
-	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/hog-reference.csv $(BENCH)/neural-reference.csv
+	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/hog-reference.csv $(BENCH)/vlfeat-reference.csv $(BENCH)/neural-reference.csv
 
 data-fashion:
 	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then \

@@ -44,6 +44,12 @@ public struct SettingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: settingHelp("orientations")) var orientations: String?
     @Option(name: .customLong("hog-cell2"), parsing: .unconditional, help: settingHelp("hog-cell2")) var hogCoarseCell: String?
     @Option(name: .customLong("hog-pixels"), parsing: .unconditional, help: settingHelp("hog-pixels")) var hogPixels: String?
+    @Option(name: .customLong("sift-step"), parsing: .unconditional, help: settingHelp("sift-step")) var siftStep: String?
+    @Option(name: .customLong("sift-bins"), parsing: .unconditional, help: settingHelp("sift-bins")) var siftBins: String?
+    @Option(name: .customLong("pca-dims"), parsing: .unconditional, help: settingHelp("pca-dims")) var pcaDims: String?
+    @Option(name: .customLong("gmm-components"), parsing: .unconditional, help: settingHelp("gmm-components")) var gmmComponents: String?
+    @Option(name: .customLong("descriptor-samples"), parsing: .unconditional, help: settingHelp("descriptor-samples")) var descriptorSamples: String?
+    @Option(parsing: .unconditional, help: settingHelp("pyramid")) var pyramid: String?
 
     public init() {}
 
@@ -56,6 +62,8 @@ public struct SettingOptions: ParsableArguments {
             ("patch-size", patchSize), ("patches", patches), ("kmeans-iter", kmeansIterations), ("components", components),
             ("whiten", whiten), ("svm-c", svmC), ("loss", loss), ("gamma", gamma), ("hog-cell", hogCell), ("orientations", orientations),
             ("hog-cell2", hogCoarseCell), ("hog-pixels", hogPixels),
+            ("sift-step", siftStep), ("sift-bins", siftBins), ("pca-dims", pcaDims), ("gmm-components", gmmComponents),
+            ("descriptor-samples", descriptorSamples), ("pyramid", pyramid),
         ]
         return all.compactMap { n, v in v.map { (n, $0) } }
     }

@@ -119,12 +119,12 @@ final class ExperimentRunTests: XCTestCase {
         let out = tmp.appendingPathComponent("mnist5k")
         let rows = try csvRows(out.appendingPathComponent("comparison.csv"),
                                header: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds", "tune_seconds"])
-        XCTAssertEqual(rows.map { $0["model"]! }, ["logreg", "pca-logreg", "knn5", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "mlp", "lenet5", "vgg-small"])
+        XCTAssertEqual(rows.map { $0["model"]! }, ["logreg", "pca-logreg", "knn5", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "sift-fv-svm", "mlp", "lenet5", "vgg-small"])
         assertFractions(rows, ["test_accuracy", "train_accuracy"])
         // Even the quick versions beat chance (10 %) by far: a model that learned nothing fails here.
         for row in rows { XCTAssertGreaterThan(Double(row["test_accuracy"]!)!, 0.6, row["model"]!) }
         XCTAssertEqual(rows.first { $0["model"] == "logreg" }?["parameters"], "7850")
-        for m in ["logreg", "pca-logreg", "knn5", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "mlp", "lenet5", "vgg-small"] {
+        for m in ["logreg", "pca-logreg", "knn5", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "sift-fv-svm", "mlp", "lenet5", "vgg-small"] {
             exists(["confusion-\(m).csv", "confusion-\(m).png", "confusion-\(m).ppm"], in: out)
             let confusion = try csvRows(out.appendingPathComponent("confusion-\(m).csv"), header: ["true_class"])
             XCTAssertEqual(confusion.count, 10)

@@ -47,7 +47,7 @@ final class TablesAndPlotsTests: XCTestCase {
     }
 
     func testModelNamesAndDataFolderNames() {
-        XCTAssertEqual(ModelCatalog.names, ["logreg", "pca-logreg", "knn", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "mlp", "lenet5", "vgg-small"])
+        XCTAssertEqual(ModelCatalog.names, ["logreg", "pca-logreg", "knn", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "sift-fv-svm", "mlp", "lenet5", "vgg-small"])
         XCTAssertEqual(try ModelCatalog.entry("knn5").name, "knn")
         XCTAssertEqual(dataFolderName("mnist5k"), "mnist5k")
         XCTAssertEqual(dataFolderName("fashion"), "fashion-mnist")

@@ -1,8 +1,9 @@
 // Benchmark of the classical models: logistic-regression fit, k-NN (k = 5) prediction, k-means
 // (K = 256 on 20,000 images, 50 iterations), the two bag-of-visual-words pipelines and the linear
 // and RBF SVMs, with their accuracies, and HOG extraction over the training images (all threads,
-// then one). Writes `task,unit,value`; benchmarks/reference/sklearn_reference.py, svm_reference.py
-// and hog_reference.py write the same task names for scikit-learn and scikit-image, and
+// then one), dense SIFT extraction and Fisher encoding on one core. Writes `task,unit,value`; benchmarks/reference/sklearn_reference.py, svm_reference.py
+// hog_reference.py and vlfeat_reference.py write the same task names for scikit-learn,
+// scikit-image and VLFeat, and
 // `make compare` puts them side by side.
 import ArgumentParser
 import BagOfWords
@@ -37,8 +38,8 @@ struct BenchClassical: ParsableCommand {
     @Option(help: "Output CSV file.")
     var out: String = "results/bench/classical-suite.csv"
 
-    @Option(help: "Comma-separated tasks: logreg, knn, kmeans, bovw-hist, bovw-triangle, svm-linear, svm-rbf, svm-linear-sgd, hog (default: all that apply but svm-linear-sgd).")
-    var tasks: String = "logreg,knn,kmeans,bovw-hist,bovw-triangle,svm-linear,svm-rbf,hog"
+    @Option(help: "Comma-separated tasks: logreg, knn, kmeans, bovw-hist, bovw-triangle, svm-linear, svm-rbf, svm-linear-sgd, hog, dsift (dense SIFT and Fisher vectors) (default: all that apply but svm-linear-sgd).")
+    var tasks: String = "logreg,knn,kmeans,bovw-hist,bovw-triangle,svm-linear,svm-rbf,hog,dsift"
 
     @Option(help: "RBF SVM: fit on the first N training images (0: all); the task names then end in <data><N/1000>k.")
     var rbfTrain: Int = 0
@@ -183,6 +184,38 @@ struct BenchClassical: ParsableCommand {
             record("hog_extract_\(data)", "seconds", all)
             record("hog_extract_1core_\(data)", "seconds", one)
             log("  \(hog): \(features.rows)×\(features.cols) features")
+        }
+        if wanted.contains("dsift") {
+            // Dense SIFT (bin 4, step 2) over the training images, one core, Gaussian then flat
+            // window, and improved Fisher vectors of each image's descriptors (first 64 of 128
+            // dimensions) against a fixed 32-component GMM, one image after another: what
+            // benchmarks/reference/vlfeat_reference.py timing measures with VLFeat on the same inputs.
+            let shape = train.imageShape ?? ImageShape(channels: 1, height: 28, width: 28)
+            let saved = Parallel.threadCount
+            Parallel.threadCount = 1
+            defer { Parallel.threadCount = saved }
+            var perImage: [Matrix] = []
+            for (task, window) in [("dsift_extract_1core_\(data)", DenseSIFT.Window.gaussian), ("dsift_flat_extract_1core_\(data)", .flat)] {
+                let sift = try DenseSIFT(binSize: 4, step: 2, window: window)
+                let seconds = try bestTime {
+                    perImage = try (0..<train.count).map { i in try sift.descriptors(of: train.features.row(i), height: shape.height, width: shape.width) }
+                }
+                record(task, "seconds", seconds)
+                log("  \(sift): \(train.count) images × \(perImage.first?.rows ?? 0) descriptors")
+            }
+            let (d, k) = (64, 32)
+            let reduced = perImage.map { m in Matrix(rows: m.rows, cols: d, data: (0..<m.rows).flatMap { m.row($0).prefix(d) }) }
+            let pool = Matrix.vstack(Array(reduced.prefix(200)))
+            let means = Matrix(rows: k, cols: d, data: (0..<k).flatMap { pool.row((37 * $0) % pool.rows) })
+            let poolMean = pool.data.reduce(0.0) { $0 + Double($1) } / Double(pool.count)
+            let poolVariance = pool.data.reduce(0.0) { $0 + (Double($1) - poolMean) * (Double($1) - poolMean) } / Double(pool.count)
+            let mixture = try GaussianMixtureModel(priors: [Float](repeating: 1 / Float(k), count: k), means: means,
+                                                   variances: Matrix(rows: k, cols: d, repeating: Float(poolVariance)))
+            let fisher = FisherVector(mixture: mixture)
+            var checksum: Float = 0
+            let seconds = try bestTime { checksum = try reduced.reduce(0) { $0 + (try fisher.encode($1)).reduce(0, +) } }
+            record("fisher_encode_1core_\(data)", "seconds", seconds)
+            log("  Fisher vectors: \(reduced.count) images, D \(d), K \(k), sum of all values \(checksum)")
         }
         let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(formatValue($0.2))" }.joined(separator: "\n") + "\n"
         try writeFileAtomically(csv, to: out)

@@ -19,7 +19,7 @@ import Tensors
 
 // MARK: - The experiment's constants
 // The models, in table order: the model catalogue (logreg, pca-logreg, knn, svm-linear, svm-rbf, hog-svm,
-// bovw-hist, bovw-triangle, mlp, lenet5, vgg-small),
+// bovw-hist, bovw-triangle, sift-fv-svm, mlp, lenet5, vgg-small),
 // with its default settings (shared with the command-line tool); every setting can be changed by an option.
 let quickSizes = (train: 1000, test: 300)
 /// Fashion-MNIST has 60,000 training images: the bag-of-words pipelines learn from this many of
