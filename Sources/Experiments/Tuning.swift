@@ -1,8 +1,8 @@
 // Fair tuning: every model of a comparison chooses its hyperparameters on data it is not scored
 // on. A stratified validation part is held out of the training set; each point of the model's grid
 // (declared in its catalogue entry) is fitted on (at most `trialCap` samples of) the rest and scored
-// on the validation part; the best point wins (ties: the model's own settings, else the earlier
-// point in grid order). The test set
+// on the validation part; the best point wins (ties: the earlier point in grid order), unless the
+// model's own settings score within one standard error of it (they stay). The test set
 // never takes part. The final fit then uses the chosen values: classical models refit on the whole
 // training set (as scikit-learn's GridSearchCV does), networks train on it with the validation part
 // held out again and keep the epoch of best validation accuracy (the epochs are chosen on it).
@@ -128,12 +128,13 @@ public func tune(_ entry: ModelEntry, grid: TuningGrid, base: ModelSettings, tra
         note?(String(format: "%@: tuning %d/%d, %@: validation accuracy %.4f (%.1f s)", entry.name, i + 1, points.count, words, score,
                      trialClock.seconds))
     }
-    // The best validation accuracy; of tied points the model's own settings (no change without
-    // evidence), else the earlier point.
+    // The best validation accuracy (ties: the earlier point), unless the model's own settings are in
+    // the grid and score within one standard error of the best, √(p(1 − p)/n) on the n validation
+    // samples: then they stay (the one-standard-error rule; no change without evidence).
     var chosen = 0
     for (i, t) in trials.enumerated() where t.validationAccuracy > trials[chosen].validationAccuracy { chosen = i }
     if let own = points.firstIndex(where: { p in p.allSatisfy { base[$0.key] == $0.value } }),
-       trials[own].validationAccuracy == trials[chosen].validationAccuracy {
+       trials[chosen].validationAccuracy - trials[own].validationAccuracy <= standardError(trials[chosen].validationAccuracy, validation.count) {
         chosen = own
     }
     var settings = base
@@ -141,6 +142,9 @@ public func tune(_ entry: ModelEntry, grid: TuningGrid, base: ModelSettings, tra
     return TuningResult(settings: settings, grid: grid, trials: trials, chosen: chosen, trialCount: fitPart.count,
                         validationCount: validation.count, seconds: clock.seconds)
 }
+
+/// The standard error of an accuracy `p` measured on `n` samples.
+func standardError(_ p: Double, _ n: Int) -> Double { (p * (1 - p) / Double(max(n, 1))).squareRoot() }
 
 /// The tuning budget of a model in words, for the models table.
 public func tuningBudgetText(_ result: TuningResult?, entry: ModelEntry, trainCount: Int, budget: TuningBudget) -> String {

@@ -8,14 +8,15 @@ import Tensors
 import XCTest
 
 final class TuningTests: XCTestCase {
-    /// Two well-separated classes in 2-D (a logistic regression learns them unless regularized to nothing).
+    /// Two well-separated classes in 2-D, off the origin: a logistic regression learns them unless
+    /// regularized to nothing (its weights vanish, and it answers one class: chance).
     func blobs(count: Int, seed: UInt64) throws -> Dataset {
         var rng = Xoshiro256(seed: seed)
         var x = Matrix(rows: count, cols: 2)
         var y: [Int] = []
         for i in 0..<count {
             let label = i % 2
-            x[i, 0] = Float(label == 0 ? -2 : 2) + (rng.uniform() - 0.5)
+            x[i, 0] = Float(label == 0 ? 1 : 3) + (rng.uniform() - 0.5)
             x[i, 1] = (rng.uniform() - 0.5)
             y.append(label)
         }
@@ -61,6 +62,11 @@ final class TuningTests: XCTestCase {
         let again = try XCTUnwrap(try tune(entry, grid: grid, base: try entry.settings(), train: train, context: context,
                                            budget: TuningBudget(validationFraction: 0.25)))
         XCTAssertEqual(again.trials.map(\.validationAccuracy), r.trials.map(\.validationAccuracy))
+        // Clear evidence moves the model off its own settings: from c = 1e-9 to c = 1.
+        let weak = try entry.settings(given: ["c": .real(1e-9)])
+        let moved = try XCTUnwrap(try tune(entry, grid: grid, base: weak, train: train, context: context,
+                                           budget: TuningBudget(validationFraction: 0.25)))
+        XCTAssertEqual(moved.settings["c"], .real(1))
         // Nothing to choose: no tuning.
         XCTAssertNil(try tune(entry, grid: TuningGrid([("c", [.real(1)])]), base: try entry.settings(), train: train, context: context))
     }
