@@ -43,6 +43,9 @@ compare: build data-fashion
 	@$(PYTHON) -c "import sklearn" 2>/dev/null || $(PYTHON) -m pip install -q scikit-learn
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q torch
 	@$(PYTHON) -c "import skimage" 2>/dev/null || $(PYTHON) -m pip install -q scikit-image
+	@ldconfig -p | grep -q 'libvl\.so ' || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvlfeat-dev; \
+	    else echo "make compare needs VLFeat's library for its reference rows: sudo apt-get install libvlfeat-dev" >&2; exit 1; fi; }
 	$(BIN)/cvd-bench-classical --data fashion --out $(BENCH)/classical-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/sklearn_reference.py --data fashion --out $(BENCH)/classical-reference.csv
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/svm_reference.py --data fashion --out $(BENCH)/svm-reference.csv

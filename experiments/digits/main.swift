@@ -31,10 +31,18 @@ struct DigitsExperiment: ParsableCommand {
         commandName: "digits",
         abstract: "Classical vs deep on digit images: logistic regression, k-NN, SVMs, HOG, bag of visual words, MLP, LeNet-5, small VGG.",
         discussion: """
-            Writes to <out>/<dataset>/: comparison.csv/.md (model, test and train accuracy, learned values, fit and predict \
-            seconds), models.csv/.md (features and settings of each model), confusion-<model>.csv/.md with a heat map \
+            Writes to <out>/<dataset>/: comparison.csv/.md (model, test and train accuracy, learned values, fit, predict \
+            and tuning seconds), models.csv/.md (features and settings of each model), confusion-<model>.csv/.md with a heat map \
             confusion-<model>.ppm/.png per model, learning-curve-<model>.csv per network and learning-curves.ppm/.png. \
             Default data: the embedded MNIST-5k, split 4,000/1,000 stratified with --seed.
+
+            Tuning: each model chooses its settings from the small grid of its catalogue entry (see `cvd models` and \
+            models.md): a stratified tenth of the training set (at most 5,000) is held out, each grid point is fitted on at \
+            most 10,000 of the rest (networks for a few epochs) and scored on it, and the best wins (the model's own \
+            default stays within one standard error). Classical models then refit on the whole training set; networks \
+            train on it with the validation part held out and keep the epoch of best validation accuracy. The test set \
+            never takes part. models.md/.csv show grid, choice, validation accuracy and budget; tuning.csv/.md every trial. \
+            A setting given on the command line is not tuned; --no-tuning fits the defaults.
 
             Checkpoints: the networks (mlp, lenet5, vgg-small) save their whole training state after every epoch to \
             <checkpoints>/<model>.safetensors (default folder: checkpoints/digits/<dataset>, beside results/, not in it; \

@@ -297,6 +297,10 @@ struct Models: ParsableCommand {
                 let option = "--\(h.name) \(defaults[h.name]?.description ?? "")".padding(toLength: 26, withPad: " ", startingAt: 0)
                 print("  \(option)\(h.help); \(h.rangeText)")
             }
+            if !entry.grid.isEmpty {
+                let epochs = entry.grid.trialEpochs.map { ", \($0) epochs per trial" } ?? ""
+                print("  digits tunes: \(entry.grid.text) (on a validation part of the training set\(epochs))")
+            }
         }
     }
 }
