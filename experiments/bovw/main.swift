@@ -1,12 +1,25 @@
 // bovw: how the bag-of-visual-words pipeline depends on its choices. Three sweeps around the digits
 // table's settings: codebook size (16 to 1,024 words) for both encodings, pooling (1×1, 2×2, both)
-// for both encodings, and patch size; plus the learned visual words as pictures.
+// for both encodings, and patch size; an ablation crossing the local descriptor (raw patches, HOG
+// windows, dense SIFT) with the encoding (hard, triangle, VLAD, Fisher), everything else equal; plus
+// the learned visual words as pictures.
 //
 // What the table shows (seed 0, 1,000 training digits): the hard histogram gains up to about 128
 // words and little after (while fit and predict time keep growing with K); pooling over the
 // quadrants adds 3–4 points to a single whole-image histogram (the layout it throws away); on this
 // small sample the whitened triangle code stays 2–3 points below the hard histogram, and patch
 // sizes 6–10 do about equally well.
+// The ablation (same subsets, 1×1 + 2×2 pooling, logistic regression; 256 words for hard and
+// triangle, VLAD 32 and Fisher 16 on 32 PCA dimensions), test accuracy on the 500 digits:
+//              hard    triangle  VLAD    Fisher
+//   patches    0.978   0.946     0.968   0.948
+//   HOG        0.948   0.926     0.944   0.924
+//   SIFT       0.948   0.964     0.970   0.978
+// The encoding that suits a descriptor differs: on raw patches the plain hard histogram is best and
+// the richer codes add nothing, while on dense SIFT each richer code gains (hard 0.948 → Fisher
+// 0.978, the best row with patches-hard); HOG of 8×8 windows trails both by 2–3 points whatever the
+// encoding. Each of the twelve fits in 0.3–0.6 s. On 500 test digits one point is 5 images, so
+// gaps under 1–2 points are within noise.
 import ArgumentParser
 import BagOfWords
 import Classifiers
@@ -18,8 +31,8 @@ import Plots
 import Tensors
 
 // MARK: - The experiment's constants
-/// The sweeps run on stratified subsets of the training and test parts, so 28 pipelines fit in about
-/// a minute on two cores; the digits table has the full-size pipelines.
+/// The sweeps run on stratified subsets of the training and test parts, so the 40 pipelines fit in
+/// about 20 seconds on two cores; the digits table has the full-size pipelines.
 let trainSubset = 1_000
 let testSubset = 500
 let patchSample = 10_000          // random patches for each codebook (the digits table uses 100,000)
@@ -66,10 +79,12 @@ func poolingName(_ grids: [Int]) -> String { grids.map { "\($0)x\($0)" }.joined(
 struct BagOfWordsExperiment: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bovw",
-        abstract: "Bag of visual words: codebook size, hard vs triangle encoding, 1×1 vs 2×2 pooling, patch size.",
+        abstract: "Bag of visual words: codebook size, hard vs triangle encoding, 1×1 vs 2×2 pooling, patch size; descriptor × encoding.",
         discussion: """
-            Writes sweep.csv/.md (one row per pipeline: sweep, encoding, codebook size, patch size, pooling, features, \
-            test accuracy, fit and predict seconds), accuracy-vs-codebook.ppm/.png, and the learned visual \
+            Writes sweep.csv/.md (one row per pipeline: sweep, descriptor, encoding, codebook size, patch size, pooling, \
+            features, test accuracy, fit and predict seconds; the ablation rows cross patch, HOG and dense SIFT \
+            descriptors with hard, triangle, VLAD and Fisher encodings, patch_size being the side a descriptor \
+            covers), accuracy-vs-codebook.ppm/.png, ablation.ppm/.png, and the learned visual \
             words codebook-hard.ppm/.png and codebook-triangle.ppm/.png (\(baseCodebookSize) words of 6×6 pixels). \
             Default: \(trainSubset) training and \(testSubset) test images of MNIST-5k (stratified), \(patchSample) patches \
             and \(kmeansIterations) k-means iterations per codebook.
