@@ -18,7 +18,7 @@
 // The encoding that suits a descriptor differs: on raw patches the plain hard histogram is best and
 // the richer codes add nothing, while on dense SIFT each richer code gains (hard 0.948 → Fisher
 // 0.978, the best row with patches-hard); HOG of 8×8 windows trails both by 2–3 points whatever the
-// encoding. Each of the twelve fits in 0.3–0.6 s. On 500 test digits one point is 5 images, so
+// encoding. Each of the twelve fits in 0.3–0.7 s (under load). On 500 test digits one point is 5 images, so
 // gaps under 1–2 points are within noise.
 import ArgumentParser
 import BagOfWords
