@@ -63,6 +63,33 @@ public struct PatchGrid: Equatable, Sendable {
         }
     }
 
+    /// Every patch on the grid of every image: (rows · positions) × F, image after image, positions
+    /// row by row. Images are cut in parallel; the result does not depend on the thread count.
+    public func densePatches(_ images: Matrix) throws -> Matrix {
+        guard images.cols == imageLength else {
+            throw ClassifierError.invalidData(model: "BagOfVisualWords",
+                reason: "the images have \(images.cols) values but \(channels)×\(height)×\(width) needs \(imageLength); check imageHeight, imageWidth and channels")
+        }
+        let perImage = positions.rows * positions.cols
+        var out = Matrix(rows: images.rows * perImage, cols: patchLength)
+        images.data.withUnsafeBufferPointer { src in
+            out.data.withUnsafeMutableBufferPointer { dst in
+                guard let s = src.baseAddress, let d = dst.baseAddress else { return }   // no images or no values
+                Parallel.forRange(0..<images.rows, grain: 16) { r in
+                    for i in r { allPatches(s + i * imageLength, to: d + i * perImage * patchLength) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Centre (y, x) in pixels of every grid position, row by row (the order of `densePatches`).
+    public var patchCentres: [(y: Float, x: Float)] {
+        let (rows, cols) = positions
+        let half = Float(patchSize - 1) / 2
+        return (0..<rows * cols).map { p in (Float(p / cols * stride) + half, Float(p % cols * stride) + half) }
+    }
+
     /// `count` patches at uniformly random images and positions (any position, not only the grid).
     public func randomPatches(_ images: Matrix, count: Int, seed: UInt64) throws -> Matrix {
         guard images.cols == imageLength else {

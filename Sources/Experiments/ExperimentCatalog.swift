@@ -20,7 +20,7 @@ public enum ExperimentCatalog {
                         summary: "Classical versus deep on digit images: test accuracy, cost, confusion matrices and learning curves.",
                         settings: ModelCatalog.allHyperparameters.map(\.name)),
         ExperimentEntry(name: "bovw",
-                        summary: "How the bag-of-visual-words pipeline depends on its choices: codebook size, encoding, pooling and patch size; and the learned visual words.",
+                        summary: "How the bag-of-visual-words pipeline depends on its choices: codebook size, encoding, pooling and patch size; local descriptor (patches, HOG, dense SIFT) × encoding (hard, triangle, VLAD, Fisher); and the learned visual words.",
                         settings: ["c", "patches", "kmeans-iter"]),
         ExperimentEntry(name: "capacity",
                         summary: "How many layers, how many units: MLP depth × width × activation; and what the first layer learns.",

@@ -145,15 +145,35 @@ final class ExperimentRunTests: XCTestCase {
         let r = try run("bovw", ["--quick", "--out", tmp.path])
         XCTAssertEqual(r.status, 0, r.err)
         let rows = try csvRows(tmp.appendingPathComponent("sweep.csv"),
-                               header: ["sweep", "encoding", "codebook_size", "patch_size", "pooling", "features", "test_accuracy"])
-        XCTAssertEqual(Set(rows.map { $0["sweep"]! }), ["codebook", "pooling", "patch"])
-        XCTAssertEqual(Set(rows.map { $0["encoding"]! }), ["hard", "triangle"])
+                               header: ["sweep", "descriptor", "encoding", "codebook_size", "patch_size", "pooling", "features", "test_accuracy"])
+        XCTAssertEqual(Set(rows.map { $0["sweep"]! }), ["codebook", "pooling", "patch", "ablation"])
+        let sweeps = rows.filter { $0["sweep"] != "ablation" }, ablation = rows.filter { $0["sweep"] == "ablation" }
+        XCTAssertEqual(Set(sweeps.map { $0["encoding"]! }), ["hard", "triangle"])
+        XCTAssertEqual(Set(sweeps.map { $0["descriptor"]! }), ["patch"])
         assertFractions(rows, ["test_accuracy"])
         // features = words × pooling cells.
-        for row in rows {
+        for row in sweeps {
             let cells = row["pooling"]!.split(separator: "+").map { Int($0.prefix(while: \.isNumber))! }.map { $0 * $0 }.reduce(0, +)
             XCTAssertEqual(Int(row["features"]!), Int(row["codebook_size"]!)! * cells)
         }
+        // The ablation crosses every descriptor with every encoding once, pooled 1×1 + 2×2 (5 cells):
+        // K per cell for hard and triangle, KD for VLAD and 2KD for Fisher on the same PCA dimensions.
+        XCTAssertEqual(ablation.count, 12)
+        XCTAssertEqual(Set(ablation.map { "\($0["descriptor"]!)-\($0["encoding"]!)" }).count, 12)
+        XCTAssertEqual(Set(ablation.map { $0["descriptor"]! }), ["patch", "hog", "sift"])
+        XCTAssertEqual(Set(ablation.map { $0["encoding"]! }), ["hard", "triangle", "vlad", "fisher"])
+        for row in ablation {
+            XCTAssertEqual(row["pooling"], "1x1+2x2")
+            let k = Int(row["codebook_size"]!)!, features = Int(row["features"]!)!
+            switch row["encoding"]! {
+            case "hard", "triangle": XCTAssertEqual(features, 5 * k)
+            case "vlad": XCTAssertEqual(features % (5 * k), 0)
+            default: XCTAssertEqual(features % (5 * 2 * k), 0)
+            }
+            // Every pipeline learned something: far above chance (10 %).
+            XCTAssertGreaterThan(Double(row["test_accuracy"]!)!, 0.5, "\(row["descriptor"]!)-\(row["encoding"]!)")
+        }
+        exists(["ablation.png", "ablation.ppm"], in: tmp)
         exists(["sweep.md", "accuracy-vs-codebook.png", "codebook-hard.png", "codebook-triangle.ppm"], in: tmp)
     }
 

@@ -1,5 +1,5 @@
-// Reliability of whole runs: the digits experiment gives the same tables and pictures on 1 and 2
-// threads, and a run stopped by SIGTERM or SIGINT exits 143/130, leaves the previous table byte for
+// Reliability of whole runs: the digits and bovw experiments give the same tables and pictures on 1
+// and 2 threads, and a run stopped by SIGTERM or SIGINT exits 143/130, leaves the previous table byte for
 // byte and leaves no temporary file behind.
 import Foundation
 import XCTest
@@ -51,6 +51,27 @@ extension ExperimentRunTests {
             compared += 1
         }
         XCTAssertGreaterThan(compared, 20)
+    }
+
+    func testBagOfWordsQuickIsIdenticalOnOneAndTwoThreads() throws {
+        var runs: [[String: Data]] = []
+        for threads in [1, 2] {
+            let out = tmp.appendingPathComponent("bovw-threads-\(threads)")
+            let r = try run("bovw", ["--quick", "--threads", "\(threads)", "--out", out.path])
+            XCTAssertEqual(r.status, 0, r.err)
+            runs.append(try contents(of: out))
+        }
+        let (one, two) = (runs[0], runs[1])
+        XCTAssertEqual(one.keys.sorted(), two.keys.sorted())
+        // The table up to test_accuracy (the seconds may differ), and every picture byte for byte.
+        XCTAssertNotNil(one["sweep.csv"])
+        XCTAssertEqual(deterministicColumns(one["sweep.csv"] ?? Data(), count: 8), deterministicColumns(two["sweep.csv"] ?? Data(), count: 8))
+        var compared = 0
+        for (name, bytes) in one where !name.hasPrefix("sweep.") {
+            XCTAssertEqual(bytes, two[name], "\(name) differs between 1 and 2 threads")
+            compared += 1
+        }
+        XCTAssertGreaterThan(compared, 5)
     }
 
     /// Starts a second digits run over the results of a first, stops it with `signal` after a
