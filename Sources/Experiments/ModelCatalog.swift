@@ -27,12 +27,17 @@ public struct BuildContext: Sendable {
     public var checkpoint: CheckpointSettings?
     /// Networks: hold out this share of the training data and stop early on it (nil: train on all of it).
     public var earlyStopping: EarlyStopping?
+    /// Networks: measure the whole training set after every epoch for the learning curve (false:
+    /// running means over the epoch's batches, a quarter of LeNet-5's training time cheaper).
+    public var evaluateTrainingSet: Bool
 
-    public init(imageShape: ImageShape?, seed: UInt64, checkpoint: CheckpointSettings? = nil, earlyStopping: EarlyStopping? = nil) {
+    public init(imageShape: ImageShape?, seed: UInt64, checkpoint: CheckpointSettings? = nil, earlyStopping: EarlyStopping? = nil,
+                evaluateTrainingSet: Bool = true) {
         self.imageShape = imageShape
         self.seed = seed
         self.checkpoint = checkpoint
         self.earlyStopping = earlyStopping
+        self.evaluateTrainingSet = evaluateTrainingSet
     }
 
     /// The image geometry, or an error saying that `model` needs images.
@@ -447,14 +452,10 @@ func trainingOptions(_ s: ModelSettings, _ ctx: BuildContext) -> TrainingOptions
                            earlyStoppingPatience: ctx.earlyStopping?.patience,
                            augmentation: shift > 0 ? .randomShift(pixels: shift) : .none, checkpoint: ctx.checkpoint,
                            divergenceRestarts: s.int("restarts"))
-    // The comparison keeps the epoch of best validation accuracy: the validation loss of a network
-    // that grows confident rises long before its accuracy stops improving. Its learning curves take
-    // the training figures as running means over each epoch's batches instead of a further pass
-    // over the whole training set (a quarter of the training time of LeNet-5 on Fashion-MNIST).
-    if ctx.earlyStopping != nil {
-        options.earlyStoppingMetric = .accuracy
-        options.evaluateTrainingSet = false
-    }
+    // Early stopping keeps the epoch of best validation accuracy: the validation loss of a network
+    // that grows confident rises long before its accuracy stops improving.
+    if ctx.earlyStopping != nil { options.earlyStoppingMetric = .accuracy }
+    options.evaluateTrainingSet = ctx.evaluateTrainingSet
     return options
 }
 

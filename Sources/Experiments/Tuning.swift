@@ -3,9 +3,10 @@
 // (declared in its catalogue entry) is fitted on (at most `trialCap` samples of) the rest and scored
 // on the validation part; the best point wins (ties: the earlier point in grid order), unless the
 // model's own settings score within one standard error of it (they stay). The test set
-// never takes part. The final fit then uses the chosen values: classical models refit on the whole
-// training set (as scikit-learn's GridSearchCV does), networks train on it with the validation part
-// held out again and keep the epoch of best validation accuracy (the epochs are chosen on it).
+// never takes part. The final fit then uses the chosen values on the whole training set (as
+// scikit-learn's GridSearchCV refits), networks for their epochs; on request (`EarlyStopping` in the
+// build context) networks hold the validation part out again and keep the epoch of best validation
+// accuracy, choosing their epochs on it.
 import Classifiers
 import Datasets
 import Foundation
@@ -147,12 +148,13 @@ public func tune(_ entry: ModelEntry, grid: TuningGrid, base: ModelSettings, tra
 func standardError(_ p: Double, _ n: Int) -> Double { (p * (1 - p) / Double(max(n, 1))).squareRoot() }
 
 /// The tuning budget of a model in words, for the models table.
-public func tuningBudgetText(_ result: TuningResult?, entry: ModelEntry, trainCount: Int, budget: TuningBudget) -> String {
+public func tuningBudgetText(_ result: TuningResult?, entry: ModelEntry, trainCount: Int, budget: TuningBudget,
+                             earlyStopping: Bool = false) -> String {
     let final: String
-    if entry.isNetwork {
+    if entry.isNetwork && earlyStopping {
         final = "final: the whole training set less \(budget.validationCount(of: trainCount)) held out, the epoch of best validation accuracy kept (stopping after \(budget.patience) epochs without a better one)"
     } else {
-        final = "final: refit on all \(trainCount)"
+        final = entry.isNetwork ? "final: all \(trainCount), every epoch" : "final: refit on all \(trainCount)"
     }
     guard let r = result else { return "not tuned (settings as given); " + final }
     let epochs = r.grid.trialEpochs.map { ", \($0) epochs each" } ?? ""

@@ -39,9 +39,9 @@ struct DigitsExperiment: ParsableCommand {
             Tuning: each model chooses its settings from the small grid of its catalogue entry (see `cvd models` and \
             models.md): a stratified tenth of the training set (at most 5,000) is held out, each grid point is fitted on at \
             most 10,000 of the rest (networks for a few epochs) and scored on it, and the best wins (the model's own \
-            default stays within one standard error). Classical models then refit on the whole training set; networks \
-            train on it with the validation part held out and keep the epoch of best validation accuracy. The test set \
-            never takes part. models.md/.csv show grid, choice, validation accuracy and budget; tuning.csv/.md every trial. \
+            default stays within one standard error). Every model then fits the whole training set with the chosen values \
+            (networks for their epochs; with --early-stopping they hold the validation part out and keep the epoch of best \
+            validation accuracy). The test set never takes part. models.md/.csv show grid, choice, validation accuracy and budget; tuning.csv/.md every trial. \
             A setting given on the command line is not tuned; --no-tuning fits the defaults.
 
             Checkpoints: the networks (mlp, lenet5, vgg-small) save their whole training state after every epoch to \
@@ -66,6 +66,10 @@ struct DigitsExperiment: ParsableCommand {
 
     @Flag(help: "Continue each network's training from its checkpoint (same final results as an uninterrupted run); train from the start where there is none.")
     var resume = false
+
+    @Flag(name: .customLong("early-stopping"),
+          help: "Networks hold the validation part out of their final training too and keep the epoch of best validation accuracy (default: they train on the whole training set for their epochs).")
+    var earlyStopping = false
 
     @Flag(name: .customLong("no-tuning"),
           help: "Fit every model with its default (or given) settings instead of choosing them from its grid on a validation part of the training set.")
@@ -128,11 +132,14 @@ struct DigitsExperiment: ParsableCommand {
                 let values = tuned?.settings ?? base
                 let row = entry.rowName(values)
                 let checkpoint = checkpointFolder.map { CheckpointSettings(path: "\($0)/\(row).safetensors", resume: resume) }
-                let earlyStopping = entry.isNetwork && !noTuning
+                let earlyStopping = entry.isNetwork && self.earlyStopping
                     ? EarlyStopping(validationFraction: Double(budget.validationCount(of: fitSet.count)) / Double(fitSet.count), patience: budget.patience)
                     : nil
+                // The learning curves take the training figures as running means over each epoch's batches
+                // (a further pass over the whole training set would cost a quarter of LeNet-5's training time).
                 let model = try entry.build(values, BuildContext(imageShape: train.imageShape, seed: options.seed,
-                                                                 checkpoint: entry.isNetwork ? checkpoint : nil, earlyStopping: earlyStopping))
+                                                                 checkpoint: entry.isNetwork ? checkpoint : nil, earlyStopping: earlyStopping,
+                                                                 evaluateTrainingSet: false))
                 progress.note("\(row): \(entry.describe(values))\(tuned.map { " (chosen: \($0.chosenText))" } ?? "")")
                 let e = try evaluate(model, on: fitSet, test, progress: ProgressReporter(label: row), onResume: { epoch, of in
                     progress.note("\(row): resumed from its checkpoint after epoch \(epoch) of \(of)")
@@ -143,7 +150,7 @@ struct DigitsExperiment: ParsableCommand {
                 described.append([.text(row), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
                                   .int(e.parameters), .text(entry.describe(values)), .text(tuned?.grid.text ?? "—"),
                                   .text(tuned?.chosenText ?? "—"), tuned.map { .fraction($0.chosenTrial.validationAccuracy) } ?? .text("—"),
-                                  .text(tuningBudgetText(tuned, entry: entry, trainCount: fitSet.count, budget: budget)), .text(entry.summary)])
+                                  .text(tuningBudgetText(tuned, entry: entry, trainCount: fitSet.count, budget: budget, earlyStopping: self.earlyStopping)), .text(entry.summary)])
                 if let tuned {
                     for (i, t) in tuned.trials.enumerated() {
                         let words = tuned.grid.axes.compactMap { a in t.values[a.name].map { "\(a.name)=\($0)" } }.joined(separator: " ")
