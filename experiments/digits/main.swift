@@ -3,9 +3,13 @@
 // visual words (hard histogram and triangle code), an MLP, LeNet-5 and a small VGG network with batch
 // norm, all fitted on the same stratified split and measured the same way.
 //
-// What the table shows: on MNIST-5k (4,000 training / 1,000 test digits) the pixel-level linear
-// models and 5-NN stop near 90–94 % and the RBF SVM near 96 %; local features (HOG, visual words)
-// and the convolutional network, which all look at small patches, reach about 98 %.
+// What the table shows (seed 0, every model tuned on a validation part): on MNIST-5k (4,000
+// training / 1,000 test digits) the pixel-level linear models and 5-NN stop near 90–94 % and the RBF
+// SVM at 95.8 %; local features (HOG 97.9 %, visual words 97.8 %, dense SIFT with Fisher vectors
+// 98.3 %) and the convolutional networks (LeNet-5 97.9 %, small VGG 97.3 %), which all look at small
+// patches, meet near 98 %. On Fashion-MNIST (60,000 / 10,000) the pixel models stop at 84–90 %,
+// HOG with the pixels and an RBF SVM reaches 92.65 %, Fisher vectors 91.6 %, LeNet-5 93.0 % and the
+// small VGG 93.1 %.
 import ArgumentParser
 import Classifiers
 import Datasets
