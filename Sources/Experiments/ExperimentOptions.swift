@@ -4,11 +4,16 @@ import ArgumentParser
 import Foundation
 import Tensors
 
-/// `--seed`, `--quick`, `--out`, `--data`, `--threads`: shared by all experiments.
+/// `--seed`/`--seeds`, `--quick`, `--out`, `--data`, `--threads`: shared by all experiments.
 public struct ExperimentOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Seed for every random step (splits, sampling, initialization, shuffling): a whole number ≥ 0.",
+    @Option(name: .customLong("seed"), parsing: .unconditional,
+            help: "Seed for every random step (splits, sampling, initialization, shuffling): a whole number ≥ 0 (one run; see --seeds).",
             transform: seedArgument)
-    public var seed: UInt64 = 0
+    public var singleSeed: UInt64?
+
+    @Option(name: .customLong("seeds"), parsing: .unconditional,
+            help: ArgumentHelp("Seeds to run, each an independent run (split, initialization, sampling, shuffling): a list or ranges, such as 0-4 or 0,3,7. Tables then give mean, standard deviation, 95% confidence interval and n.", valueName: "list"))
+    public var seedsText: String?
 
     @Flag(help: "A small, fast version of the experiment (for tests and a first look).")
     public var quick = false
@@ -28,7 +33,20 @@ public struct ExperimentOptions: ParsableArguments {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t).") }
         if out?.isEmpty == true { throw ValidationError("--out must name a folder, got an empty path.") }
         if data.isEmpty { throw ValidationError("--data must name a data set, a folder or a file, got an empty string.") }
+        if singleSeed != nil && seedsText != nil { throw ValidationError("--seed and --seeds cannot both be given; use --seeds for several seeds.") }
+        if let seedsText {
+            do { _ = try parseSeeds(seedsText) } catch let e as SettingError { throw ValidationError(e.description + ".") }
+        }
     }
+
+    /// The seeds of this run: --seeds, else --seed, else `defaults`.
+    public func seeds(default defaults: [UInt64] = [0]) -> [UInt64] {
+        if let seedsText, let list = try? parseSeeds(seedsText) { return list }
+        return singleSeed.map { [$0] } ?? defaults
+    }
+
+    /// The first seed of the run (the one whose pictures are drawn).
+    public var seed: UInt64 { seeds().first ?? 0 }
 
     /// The output folder: `--out`, or `results/<experiment>`.
     public func outputFolder(default experiment: String) -> String { out ?? "results/\(experiment)" }

@@ -5,9 +5,12 @@ import ImageFiles
 public struct Series: Sendable {
     public var name: String
     public var points: [(x: Double, y: Double)]
-    public init(name: String, points: [(x: Double, y: Double)]) {
+    /// Half-lengths of error bars (one per point, such as a standard deviation over seeds), or nil.
+    public var errors: [Double]?
+    public init(name: String, points: [(x: Double, y: Double)], errors: [Double]? = nil) {
         self.name = name
         self.points = points
+        self.errors = errors
     }
 }
 
@@ -37,6 +40,14 @@ public func lineChart(_ series: [Series], title: String, xLabel: String, yLabel:
     for (s, line) in series.enumerated() {
         let color = RGB.classColor(s)
         let pts = line.points.sorted { $0.x < $1.x }
+        if let errors = line.errors, errors.count == line.points.count {
+            for (p, e) in zip(line.points, errors) where e > 0 {
+                let (x, y0, y1) = (px(p.x), py(min(yHi, p.y + e)), py(max(yLo, p.y - e)))
+                canvas.fill(x: x, y: y0, width: 1, height: max(1, y1 - y0 + 1), color: color)
+                canvas.fill(x: x - 3, y: y0, width: 7, height: 1, color: color)
+                canvas.fill(x: x - 3, y: y1, width: 7, height: 1, color: color)
+            }
+        }
         for (a, b) in zip(pts, pts.dropFirst()) { canvas.line(px(a.x), py(a.y), px(b.x), py(b.y), color: color, thickness: 2) }
         if markers { for p in pts { canvas.disc(cx: px(p.x), cy: py(p.y), radius: 2, fill: color, outline: color) } }
         canvas.fill(x: left, y: height + s * 12, width: 14, height: 3, color: color)

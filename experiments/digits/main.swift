@@ -101,96 +101,163 @@ struct DigitsExperiment: ParsableCommand {
         runExperiment("digits") {
             options.applyThreads()
             let chosen = try chosenModels()
-            let progress = Progress(experiment: "digits", steps: chosen.count)
+            let seeds = options.seeds()
+            let progress = Progress(experiment: "digits", steps: chosen.count * seeds.count)
             // The output folder is taken (and checked) before any work; the run writes into its staging folder.
             let output = try OutputFolder(options.outputFolder(default: "digits") + "/" + dataFolderName(options.data))
-            let data = try loadExperimentData(options.data, seed: options.seed, quick: options.quick, quickSizes: quickSizes)
             let out = output.staging
-            let (train, test) = (data.train, data.test)
-            progress.note("\(data.source): \(train.count) training, \(test.count) test samples, \(train.featureCount) features, \(train.classCount) classes")
-            // Full runs always checkpoint (a long Fashion-MNIST training interrupted by Ctrl-C can then go
-            // on with --resume); quick runs, which take seconds, only when asked.
-            let checkpointFolder = checkpoints ?? (resume || !options.quick ? "checkpoints/digits/\(data.name)\(options.quick ? "-quick" : "")" : nil)
-            if let folder = checkpointFolder { progress.note("checkpoints: \(folder)/<model>.safetensors\(resume ? " (resuming where present)" : "")") }
-
-            var comparison = Table(columns: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds",
-                                             "tune_seconds"])
-            var described = Table(columns: ["model", "features", "parameters", "settings", "grid", "chosen", "validation_accuracy", "tuning",
-                                            "description"])
-            var tuningTable = Table(columns: ["model", "trial", "settings", "validation_accuracy", "chosen", "seconds"])
-            let budget = TuningBudget()
-            var curves: [(name: String, curve: LearningCurve)] = []
-            for entry in chosen {
-                let base = try settings.settings(for: entry, quick: options.quick)
-                if entry.input == .images && train.imageShape == nil {
-                    progress.step("\(entry.rowName(base)): skipped, the data are feature rows, not images")
-                    continue
-                }
-                let fitSet = entry.name.hasPrefix("bovw")
-                    ? try stratifiedSubset(train, count: bagOfWordsTrainingCap, seed: options.seed) : train
-                if fitSet.count < train.count { progress.note("\(entry.rowName(base)): fitting on \(fitSet.count) of the \(train.count) training samples") }
-                // The grid without the settings given on the command line; the test set takes no part.
-                let grid = noTuning ? TuningGrid() : tuningGrid(entry, fixing: Set(try settings.values(for: entry).keys))
-                let context = BuildContext(imageShape: train.imageShape, seed: options.seed)
-                let tuned = try tune(entry, grid: grid, base: base, train: fitSet, context: context, budget: budget, note: progress.note)
-                let values = tuned?.settings ?? base
-                let row = entry.rowName(values)
-                let checkpoint = checkpointFolder.map { CheckpointSettings(path: "\($0)/\(row).safetensors", resume: resume) }
-                let earlyStopping = entry.isNetwork && self.earlyStopping
-                    ? EarlyStopping(validationFraction: Double(budget.validationCount(of: fitSet.count)) / Double(fitSet.count), patience: budget.patience)
-                    : nil
-                // The learning curves take the training figures as running means over each epoch's batches
-                // (a further pass over the whole training set would cost a quarter of LeNet-5's training time).
-                let model = try entry.build(values, BuildContext(imageShape: train.imageShape, seed: options.seed,
-                                                                 checkpoint: entry.isNetwork ? checkpoint : nil, earlyStopping: earlyStopping,
-                                                                 evaluateTrainingSet: false))
-                progress.note("\(row): \(entry.describe(values))\(tuned.map { " (chosen: \($0.chosenText))" } ?? "")")
-                let e = try evaluate(model, on: fitSet, test, progress: ProgressReporter(label: row), onResume: { epoch, of in
-                    progress.note("\(row): resumed from its checkpoint after epoch \(epoch) of \(of)")
-                })
-                for line in trainingNotes(e.model) { progress.note(line) }
-                comparison.append([.text(row), .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .int(e.parameters),
-                                   .seconds(e.fitSeconds), .seconds(e.predictSeconds), .seconds(tuned?.seconds ?? 0)])
-                described.append([.text(row), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
-                                  .int(e.parameters), .text(entry.describe(values)), .text(tuned?.grid.text ?? "—"),
-                                  .text(tuned?.chosenText ?? "—"), tuned.map { .fraction($0.chosenTrial.validationAccuracy) } ?? .text("—"),
-                                  .text(tuningBudgetText(tuned, entry: entry, trainCount: fitSet.count, budget: budget, earlyStopping: self.earlyStopping)), .text(entry.summary)])
-                if let tuned {
-                    for (i, t) in tuned.trials.enumerated() {
-                        let words = tuned.grid.axes.compactMap { a in t.values[a.name].map { "\(a.name)=\($0)" } }.joined(separator: " ")
-                        tuningTable.append([.text(row), .int(i + 1), .text(words), .fraction(t.validationAccuracy),
-                                            .text(i == tuned.chosen ? "yes" : ""), .seconds(t.seconds)])
+            var results = Table(columns: ["model", "family", "seed", "test_accuracy", "train_accuracy", "parameters", "fit_seconds",
+                                          "predict_seconds", "tune_seconds"])
+            var correct = Table(columns: ["model", "family", "seed", "test_count", "test_fingerprint", "correct"])
+            var tuningTable = Table(columns: ["model", "seed", "trial", "settings", "validation_accuracy", "chosen", "seconds"])
+            // Per model (in table order): what models.md shows, gathered over the seeds.
+            var described: [String: (first: [Cell], chosen: [(UInt64, String)], validation: [Double])] = [:]
+            var rowOrder: [String] = []
+            var confusions: [String: [[Int]]] = [:]
+            var curves: [String: [LearningCurve]] = [:]
+            var dataName = "", classNames: [String] = []
+            for seed in seeds {
+                let data = try loadExperimentData(options.data, seed: seed, quick: options.quick, quickSizes: quickSizes)
+                let (train, test) = (data.train, data.test)
+                (dataName, classNames) = (data.name, test.classNames)
+                progress.note("\(data.source)\(seeds.count > 1 ? " (seed \(seed))" : ""): \(train.count) training, \(test.count) test samples, \(train.featureCount) features, \(train.classCount) classes")
+                let fingerprint = testSetFingerprint(labels: test.labels, features: test.features.data)
+                // Full runs always checkpoint (a long Fashion-MNIST training interrupted by Ctrl-C can then go
+                // on with --resume); quick runs, which take seconds, only when asked. Several seeds: one sub-folder each.
+                let checkpointFolder = (checkpoints ?? (resume || !options.quick ? "checkpoints/digits/\(data.name)\(options.quick ? "-quick" : "")" : nil))
+                    .map { seeds.count > 1 ? "\($0)/seed-\(seed)" : $0 }
+                if let folder = checkpointFolder { progress.note("checkpoints: \(folder)/<model>.safetensors\(resume ? " (resuming where present)" : "")") }
+                let budget = TuningBudget()
+                for entry in chosen {
+                    let base = try settings.settings(for: entry, quick: options.quick)
+                    if entry.input == .images && train.imageShape == nil {
+                        progress.step("\(entry.rowName(base)): skipped, the data are feature rows, not images")
+                        continue
                     }
+                    let fitSet = entry.name.hasPrefix("bovw")
+                        ? try stratifiedSubset(train, count: bagOfWordsTrainingCap, seed: seed) : train
+                    if fitSet.count < train.count { progress.note("\(entry.rowName(base)): fitting on \(fitSet.count) of the \(train.count) training samples") }
+                    // The grid without the settings given on the command line; the test set takes no part.
+                    let grid = noTuning ? TuningGrid() : tuningGrid(entry, fixing: Set(try settings.values(for: entry).keys))
+                    let context = BuildContext(imageShape: train.imageShape, seed: seed)
+                    let tuned = try tune(entry, grid: grid, base: base, train: fitSet, context: context, budget: budget, note: progress.note)
+                    let values = tuned?.settings ?? base
+                    // The row keeps the name of the default settings, so that seeds choosing differently share a row.
+                    let row = entry.rowName(base)
+                    let checkpoint = checkpointFolder.map { CheckpointSettings(path: "\($0)/\(entry.rowName(values)).safetensors", resume: resume) }
+                    let earlyStopping = entry.isNetwork && self.earlyStopping
+                        ? EarlyStopping(validationFraction: Double(budget.validationCount(of: fitSet.count)) / Double(fitSet.count), patience: budget.patience)
+                        : nil
+                    // The learning curves take the training figures as running means over each epoch's batches
+                    // (a further pass over the whole training set would cost a quarter of LeNet-5's training time).
+                    let model = try entry.build(values, BuildContext(imageShape: train.imageShape, seed: seed,
+                                                                     checkpoint: entry.isNetwork ? checkpoint : nil, earlyStopping: earlyStopping,
+                                                                     evaluateTrainingSet: false))
+                    progress.note("\(row): \(entry.describe(values))\(tuned.map { " (chosen: \($0.chosenText))" } ?? "")")
+                    let e = try evaluate(model, on: fitSet, test, progress: ProgressReporter(label: row), onResume: { epoch, of in
+                        progress.note("\(row): resumed from its checkpoint after epoch \(epoch) of \(of)")
+                    })
+                    for line in trainingNotes(e.model) { progress.note(line) }
+                    let family = entry.isNetwork ? "deep" : "classical"
+                    results.append([.text(row), .text(family), .int(Int(seed)), .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0),
+                                    .int(e.parameters), .seconds(e.fitSeconds), .seconds(e.predictSeconds), .seconds(tuned?.seconds ?? 0)])
+                    correct.append([.text(row), .text(family), .int(Int(seed)), .int(test.count), .text(fingerprint),
+                                    .text(CorrectBits.encode(zip(e.testPredictions, test.labels).map { $0 == $1 }))])
+                    if described[row] == nil {
+                        rowOrder.append(row)
+                        described[row] = ([.text(row), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
+                                           .int(e.parameters), .text(entry.describe(values)), .text(tuned?.grid.text ?? "—")], [], [])
+                    }
+                    if let tuned {
+                        described[row]!.chosen.append((seed, tuned.chosenText))
+                        described[row]!.validation.append(tuned.chosenTrial.validationAccuracy)
+                        for (i, t) in tuned.trials.enumerated() {
+                            let words = tuned.grid.axes.compactMap { a in t.values[a.name].map { "\(a.name)=\($0)" } }.joined(separator: " ")
+                            tuningTable.append([.text(row), .int(Int(seed)), .int(i + 1), .text(words), .fraction(t.validationAccuracy),
+                                                .text(i == tuned.chosen ? "yes" : ""), .seconds(t.seconds)])
+                        }
+                    }
+                    if described[row]!.first.count == 5 {
+                        described[row]!.first += [.text(tuningBudgetText(tuned, entry: entry, trainCount: fitSet.count, budget: budget, earlyStopping: self.earlyStopping)),
+                                                  .text(entry.summary)]
+                    }
+                    let counts = try confusionMatrix(predicted: e.testPredictions, actual: test.labels, classCount: test.classCount)
+                    confusions[row] = confusions[row].map { zip($0, counts).map { zip($0, $1).map { $0 + $1 } } } ?? counts
+                    if let curve = e.learningCurve { curves[row, default: []].append(curve) }
+                    progress.step(String(format: "%@%@: test accuracy %.4f, train %.4f, fit %.2f s, predict %.2f s", row,
+                                         seeds.count > 1 ? " (seed \(seed))" : "", e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds, e.predictSeconds))
                 }
-                let counts = try confusionMatrix(predicted: e.testPredictions, actual: test.labels, classCount: test.classCount)
-                try confusionTable(counts, classNames: test.classNames).write(to: out, stem: "confusion-\(row)")
-                let heat = confusionHeatMap(counts, classNames: test.classNames,
-                                            title: String(format: "%@ on %@: test accuracy %.4f", row, data.name, e.testAccuracy))
+            }
+            let over = seeds.count > 1 ? " summed over \(seeds.count) seeds" : ""
+            for row in rowOrder {
+                guard let counts = confusions[row] else { continue }
+                try confusionTable(counts, classNames: classNames).write(to: out, stem: "confusion-\(row)")
+                let total = counts.joined().reduce(0, +), right = counts.indices.map { counts[$0][$0] }.reduce(0, +)
+                let heat = confusionHeatMap(counts, classNames: classNames,
+                                            title: String(format: "%@ on %@: test accuracy %.4f%@", row, dataName, Double(right) / Double(max(1, total)), over))
                 try writeFigure(heat, to: out, stem: "confusion-\(row)")
-                if let curve = e.learningCurve {
-                    try curve.write(to: out + "/learning-curve-\(row).csv")
-                    curves.append((row, curve))
-                }
-                progress.step(String(format: "%@: test accuracy %.4f, train %.4f, fit %.2f s, predict %.2f s",
-                                     row, e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds, e.predictSeconds))
             }
-            if !curves.isEmpty {
-                var series: [Series] = []
-                for (name, curve) in curves {
-                    series.append(Series(name: "\(name) train", points: curve.epochs.map { (Double($0.epoch), $0.trainAccuracy) }))
-                    series.append(Series(name: "\(name) test", points: curve.epochs.map { (Double($0.epoch), $0.testAccuracy ?? 0) }))
-                }
-                let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
-                let chart = lineChart(series, title: "Learning curves on \(data.name)", xLabel: "EPOCH", yLabel: "ACC",
-                                      yRange: (min(lowest, 0.9) - 0.01)...1.0)
-                try writeFigure(chart, to: out, stem: "learning-curves")
+            try writeCurves(curves, order: rowOrder, dataName: dataName, seeds: seeds, to: out)
+            var models = Table(columns: ["model", "features", "parameters", "settings", "grid", "chosen", "validation_accuracy", "tuning",
+                                         "description"])
+            for row in rowOrder {
+                guard let d = described[row] else { continue }
+                let chosenText = d.chosen.isEmpty ? "—" : chosenSummary(d.chosen, seeds: seeds.count)
+                let validation: Cell = d.validation.isEmpty ? .text("—") : .fraction(Summary(d.validation).mean)
+                models.append(Array(d.first[..<5]) + [.text(chosenText), validation] + Array(d.first[5...]))
             }
-            try described.write(to: out, stem: "models")
+            try models.write(to: out, stem: "models")
             if !tuningTable.rows.isEmpty { try tuningTable.write(to: out, stem: "tuning") }
-            try comparison.write(to: out, stem: "comparison")
+            let headline = try SeedRuns(results: results, correct: correct).write(to: out, stem: "comparison")
             try output.commit()
-            progress.note("wrote \(output.path)/comparison.csv and the confusion matrices\(curves.isEmpty ? "" : " and learning curves")")
+            for line in headline { progress.note(line) }
+            progress.note("wrote \(output.path)/comparison.csv (\(seeds.count) seed\(seeds.count == 1 ? "" : "s")), significance.csv, the confusion matrices\(curves.isEmpty ? "" : " and learning curves")")
         }
+    }
+
+    /// The settings each seed chose, grouped: "C=10 (seeds 0, 2, 3); C=1 (seeds 1, 4)", or the one choice.
+    func chosenSummary(_ chosen: [(UInt64, String)], seeds: Int) -> String {
+        var order: [String] = [], bySetting: [String: [UInt64]] = [:]
+        for (seed, text) in chosen {
+            if bySetting[text] == nil { order.append(text) }
+            bySetting[text, default: []].append(seed)
+        }
+        if order.count == 1 { return order[0] + (seeds > 1 ? " (every seed)" : "") }
+        return order.map { "\($0) (seed\(bySetting[$0]!.count > 1 ? "s" : "") \(bySetting[$0]!.map(String.init).joined(separator: ", ")))" }.joined(separator: "; ")
+    }
+
+    /// learning-curve-<model>.csv (the first seed's curve, with a seed column per extra seed's rows) and
+    /// learning-curves.png: the mean accuracy per epoch over the seeds, with ±1 standard deviation bars.
+    func writeCurves(_ curves: [String: [LearningCurve]], order: [String], dataName: String, seeds: [UInt64], to out: String) throws {
+        guard !curves.isEmpty else { return }
+        var series: [Series] = []
+        for row in order {
+            guard let list = curves[row], let first = list.first else { continue }
+            if list.count == 1 {
+                try first.write(to: out + "/learning-curve-\(row).csv")
+            } else {
+                // One block per seed: "seed,<the curve's columns>".
+                var text = ""
+                for (seed, c) in zip(seeds, list) {
+                    let lines = c.csv.split(separator: "\n", omittingEmptySubsequences: false)
+                    if text.isEmpty { text = "seed," + lines[0] + "\n" }
+                    for l in lines.dropFirst() where !l.isEmpty { text += "\(seed),\(l)\n" }
+                }
+                try writeFileAtomically(text, to: out + "/learning-curve-\(row).csv")
+            }
+            let epochs = list.map(\.epochs.count).min() ?? 0
+            func line(_ name: String, _ value: (EpochMetrics) -> Double) -> Series {
+                let stats = (0..<epochs).map { i in Summary(list.map { value($0.epochs[i]) }) }
+                return Series(name: name, points: (0..<epochs).map { (Double(first.epochs[$0].epoch), stats[$0].mean) },
+                              errors: list.count > 1 ? stats.map { $0.std ?? 0 } : nil)
+            }
+            series.append(line("\(row) train", { $0.trainAccuracy }))
+            series.append(line("\(row) test", { $0.testAccuracy ?? 0 }))
+        }
+        let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
+        let title = "Learning curves on \(dataName)" + (seeds.count > 1 ? " (mean, ± sd over \(seeds.count) seeds)" : "")
+        let chart = lineChart(series, title: title, xLabel: "EPOCH", yLabel: "ACC", yRange: (min(lowest, 0.9) - 0.01)...1.0)
+        try writeFigure(chart, to: out, stem: "learning-curves")
     }
 }
 

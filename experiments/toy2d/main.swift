@@ -22,6 +22,8 @@ let testSeedOffset: UInt64 = 1_000
 let hiddenSizes = [2, 3, 4, 10]
 let resolution = 200           // decision-boundary pictures: 200×200 model evaluations
 let quickScale = (train: 200, test: 300, resolution: 64, epochs: 60)
+/// Seeds of a run without --seed/--seeds: five independent draws of every problem and model.
+let defaultSeeds: [UInt64] = [0, 1, 2, 3, 4]
 
 /// A network with one hidden layer of `h` logistic units, trained with Adam on mini-batches.
 /// Defaults (changed by --batch-size, --lr, --optimizer): batch 16, Adam, learning rate 0.03.
@@ -37,7 +39,7 @@ struct Toy2DExperiment: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "toy2d",
         abstract: "The lectures' toy 2-D cases: logistic regression vs k-NN vs small neural networks.",
-        discussion: "Writes accuracy.csv/.md (dataset, model, train and test accuracy, seed), findings.csv/.md (the lectures' findings checked on the table), one decision-boundary picture <dataset>-<model>.ppm/.png per row of the table, and montage.ppm/.png. The plotted range is \(Toy2D.plotRange) on both axes, sampled on a \(resolution)×\(resolution) grid.")
+        discussion: "Runs every problem and model once per seed (default: seeds 0-4, each an independent draw of the training and test points and of the networks' initialization and shuffling). Writes accuracy.csv/.md (per problem and model: n, mean, standard deviation and 95% Student-t confidence interval of the train and test accuracy), accuracy-seeds.csv (one row per seed), correct-seeds.csv (which test points each model got right), significance.csv/.md (every pair of models on a problem: McNemar's exact test per seed, the paired t-test across seeds, Holm-corrected), findings.csv/.md (the lectures' findings checked on the mean accuracies), one decision-boundary picture <dataset>-<model>.ppm/.png per problem and model (the first seed's) and montage.ppm/.png. The plotted range is \(Toy2D.plotRange) on both axes, sampled on a \(resolution)×\(resolution) grid.")
 
     @OptionGroup var options: ExperimentOptions
 
@@ -62,46 +64,57 @@ struct Toy2DExperiment: ParsableCommand {
             let epochs = try settings.int("epochs", default: 400)
             let nEpochs = quick ? min(epochs, quickScale.epochs) : epochs
             let k = try settings.int("k", default: 5)
-            let seed = options.seed
+            let seeds = options.seeds(default: defaultSeeds)
 
-            var table = Table(columns: ["dataset", "model", "train_accuracy", "test_accuracy", "seed"])
+            var results = Table(columns: ["dataset", "model", "seed", "train_accuracy", "test_accuracy"])
+            var correct = Table(columns: ["dataset", "model", "seed", "test_count", "test_fingerprint", "correct"])
             var pictures: [[Image]] = []
-            var majority: [Toy2D: Double] = [:]
-            var testAccuracies: [String: Double] = [:]
+            var majority: [Toy2D: [Double]] = [:]
+            var testAccuracies: [String: [Double]] = [:]
             let modelNames = ["logreg", "knn\(k)"] + hiddenSizes.map { "mlp-h\($0)" }
-            let progress = Progress(experiment: "toy2d", steps: Toy2D.allCases.count * modelNames.count)
+            let progress = Progress(experiment: "toy2d", steps: Toy2D.allCases.count * modelNames.count * seeds.count)
 
             for problem in Toy2D.allCases {
-                let train = try problem.generate(count: nTrain, seed: seed)
-                let test = try problem.generate(count: nTest, seed: seed &+ testSeedOffset)
-                majority[problem] = Double(test.classCounts.max() ?? 0) / Double(test.count)
-                var models: [any Classifier] = [try LogisticRegression(c: try settings.real("c", default: 1)), try KNearestNeighbors(k: k)]
-                models += try hiddenSizes.map { try network(hidden: $0, seed: seed, epochs: nEpochs, settings: settings) }
                 var row: [Image] = []
-                for var model in models {
-                    let clock = Stopwatch()
-                    try model.fit(train.features, train.labels, classCount: train.classCount)
-                    let trainAccuracy = try model.score(train.features, train.labels)
-                    let testAccuracy = try model.score(test.features, test.labels)
-                    table.append([.text(problem.rawValue), .text(model.name), .fraction(trainAccuracy),
-                                  .fraction(testAccuracy), .int(Int(seed))])
-                    testAccuracies[problem.rawValue + "/" + model.name] = testAccuracy
-                    let style = DecisionBoundaryStyle(xRange: Toy2D.plotRange, yRange: Toy2D.plotRange, resolution: side,
-                                                      title: "\(problem.title): \(model.name)")
-                    let picture = try renderDecisionBoundary(probabilities: { try model.probabilities($0) },
-                                                             points: train.features, labels: train.labels, style: style)
-                    try writeFigure(picture, to: out, stem: "\(problem.rawValue)-\(model.name)")
-                    row.append(picture)
-                    progress.step(String(format: "%@ × %@: train %.3f, test %.3f (%.2f s)", problem.rawValue, model.name,
-                                         trainAccuracy, testAccuracy, clock.seconds))
+                for (s, seed) in seeds.enumerated() {
+                    let train = try problem.generate(count: nTrain, seed: seed)
+                    let test = try problem.generate(count: nTest, seed: seed &+ testSeedOffset)
+                    let fingerprint = testSetFingerprint(labels: test.labels, features: test.features.data)
+                    majority[problem, default: []].append(Double(test.classCounts.max() ?? 0) / Double(test.count))
+                    var models: [any Classifier] = [try LogisticRegression(c: try settings.real("c", default: 1)), try KNearestNeighbors(k: k)]
+                    models += try hiddenSizes.map { try network(hidden: $0, seed: seed, epochs: nEpochs, settings: settings) }
+                    for var model in models {
+                        let clock = Stopwatch()
+                        try model.fit(train.features, train.labels, classCount: train.classCount)
+                        let trainAccuracy = try model.score(train.features, train.labels)
+                        let predicted = try model.predict(test.features)
+                        let testAccuracy = accuracy(predicted: predicted, actual: test.labels)
+                        results.append([.text(problem.rawValue), .text(model.name), .int(Int(seed)), .fraction(trainAccuracy), .fraction(testAccuracy)])
+                        correct.append([.text(problem.rawValue), .text(model.name), .int(Int(seed)), .int(test.count), .text(fingerprint),
+                                        .text(CorrectBits.encode(zip(predicted, test.labels).map { $0 == $1 }))])
+                        testAccuracies[problem.rawValue + "/" + model.name, default: []].append(testAccuracy)
+                        // The pictures show the first seed's models.
+                        if s == 0 {
+                            let style = DecisionBoundaryStyle(xRange: Toy2D.plotRange, yRange: Toy2D.plotRange, resolution: side,
+                                                              title: "\(problem.title): \(model.name)")
+                            let picture = try renderDecisionBoundary(probabilities: { try model.probabilities($0) },
+                                                                     points: train.features, labels: train.labels, style: style)
+                            try writeFigure(picture, to: out, stem: "\(problem.rawValue)-\(model.name)")
+                            row.append(picture)
+                        }
+                        progress.step(String(format: "%@ × %@%@: train %.3f, test %.3f (%.2f s)", problem.rawValue, model.name,
+                                             seeds.count > 1 ? " (seed \(seed))" : "", trainAccuracy, testAccuracy, clock.seconds))
+                    }
                 }
                 pictures.append(row)
             }
-            try table.write(to: out, stem: "accuracy")
-            try findings(testAccuracies, majority: majority, knn: "knn\(k)").write(to: out, stem: "findings")
+            try SeedRuns(results: results, correct: correct, groupColumns: 1).write(to: out, stem: "accuracy")
+            let meanAccuracies = testAccuracies.mapValues { Summary($0).mean }
+            let meanMajority = majority.mapValues { Summary($0).mean }
+            try findings(meanAccuracies, majority: meanMajority, knn: "knn\(k)").write(to: out, stem: "findings")
             let range = "\(Toy2D.plotRange.lowerBound)..\(Toy2D.plotRange.upperBound)"
             let sheet = montage(pictures, rowLabels: Toy2D.allCases.map(\.title), columnLabels: modelNames,
-                                title: "Toy 2-D problems: decision boundaries (\(side)×\(side) grid on \(range) in x and y)")
+                                title: "Toy 2-D problems: decision boundaries (\(side)×\(side) grid on \(range) in x and y\(seeds.count > 1 ? ", seed \(seeds[0])" : ""))")
             try writeFigure(sheet, to: out, stem: "montage")
             try output.commit()
             progress.note("wrote \(output.path)/accuracy.csv, \(Toy2D.allCases.count * modelNames.count) boundary pictures and montage.png")
