@@ -9,7 +9,7 @@ PYTHON ?= python3
 all: build
 
 help:
-	@echo "make experiments   build (release) and run every experiment, refreshing results/"
+	@echo "make experiments   build (release) and run every experiment, refreshing results/ (SEEDS=0-4 for more seeds)"
 	@echo "make test          run the whole test suite (release build)"
 	@echo "make bench         run the benchmarks, writing results/bench/bench.csv"
 	@echo "make compare       side-by-side speed/accuracy against scikit-learn, scikit-image and PyTorch (installs them with pip)"
@@ -24,8 +24,10 @@ build: deps
 	$(SWIFT) build -c release
 
 # Runs every experiment executable that exists (experiments/<name>/), in a fixed order.
+# SEEDS=0-4 runs every experiment on those seeds (default: each experiment's own, see README).
+SEEDS ?=
 experiments: build
-	@scripts/run-experiments.sh $(BIN)
+	@scripts/run-experiments.sh $(BIN) $(if $(SEEDS),-- --seeds $(SEEDS))
 
 # Tests run in a release build: the numeric code is far too slow unoptimized.
 test: deps

@@ -83,7 +83,8 @@ let package = Package(
         .testTarget(name: "DescriptorsTests", dependencies: ["Descriptors", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "BagOfWordsTests", dependencies: ["BagOfWords", "Classifiers", "Tensors", "Datasets"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "Tensors", "Classifiers", "Datasets"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageFiles", "Datasets", "Tensors"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Plots", "ImageFiles", "Datasets", "Tensors"],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: languageMode
 )

@@ -83,3 +83,20 @@ public func lineChart(_ series: [Series], title: String, xLabel: String, yLabel:
 }
 
 import Foundation
+
+/// A series from measurements over several seeds: the points sharing an x are drawn as their mean,
+/// with an error bar of ± one sample standard deviation where there are two or more.
+public func seriesOverSeeds(name: String, points: [(x: Double, y: Double)]) -> Series {
+    var xs: [Double] = [], ys: [Double: [Double]] = [:]
+    for p in points {
+        if ys[p.x] == nil { xs.append(p.x) }
+        ys[p.x, default: []].append(p.y)
+    }
+    let means = xs.map { x in ys[x]!.reduce(0, +) / Double(ys[x]!.count) }
+    let sds = zip(xs, means).map { x, m -> Double in
+        let v = ys[x]!
+        return v.count < 2 ? 0 : (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
+    }
+    return Series(name: name, points: Array(zip(xs, means)).map { (x: $0.0, y: $0.1) },
+                  errors: points.count > xs.count ? sds : nil)
+}

@@ -2,6 +2,7 @@
 // contract exist, the tables have their headers and row counts, accuracy columns hold numbers in
 // [0, 1], and bad input exits non-zero with one sentence, leaving earlier results untouched.
 import Foundation
+import Experiments
 import XCTest
 
 /// Runs the built executable `name` with `arguments`; returns (status, standard output, standard error).
@@ -101,8 +102,26 @@ final class ExperimentRunTests: XCTestCase {
         let out = tmp.appendingPathComponent("toy2d")
         let r = try run("toy2d", ["--quick", "--out", out.path])
         XCTAssertEqual(r.status, 0, r.err)
-        let rows = try csvRows(out.appendingPathComponent("accuracy.csv"), header: ["dataset", "model", "train_accuracy", "test_accuracy", "seed"])
+        // Five seeds by default: the summary has n, mean, standard deviation and interval per problem and model.
+        let rows = try csvRows(out.appendingPathComponent("accuracy.csv"),
+                               header: ["dataset", "model", "n", "train_accuracy", "train_accuracy_std", "train_accuracy_ci95_low", "train_accuracy_ci95_high",
+                                        "test_accuracy", "test_accuracy_std", "test_accuracy_ci95_low", "test_accuracy_ci95_high"])
         XCTAssertEqual(rows.count, 24)
+        XCTAssertEqual(Set(rows.map { $0["n"]! }), ["5"])
+        for row in rows {
+            let (low, mean, high) = (Double(row["test_accuracy_ci95_low"]!)!, Double(row["test_accuracy"]!)!, Double(row["test_accuracy_ci95_high"]!)!)
+            XCTAssertTrue(low <= mean && mean <= high && low >= 0 && high <= 1, "\(row)")
+        }
+        let perSeed = try csvRows(out.appendingPathComponent("accuracy-seeds.csv"), header: ["dataset", "model", "seed", "train_accuracy", "test_accuracy"])
+        XCTAssertEqual(perSeed.count, 5 * 24)
+        // The summary's mean is the mean of the per-seed rows.
+        let knn = perSeed.filter { $0["dataset"] == "two-pockets" && $0["model"] == "knn5" }.map { Double($0["test_accuracy"]!)! }
+        XCTAssertEqual(Double(rows.first { $0["dataset"] == "two-pockets" && $0["model"] == "knn5" }!["test_accuracy"]!)!,
+                       knn.reduce(0, +) / 5, accuracy: 0.00005)
+        // Pairs within each problem: 6 models, 15 pairs, 4 problems.
+        let pairs = try csvRows(out.appendingPathComponent("significance.csv"), header: ["dataset", "model_a", "model_b", "seeds"])
+        XCTAssertEqual(pairs.count, 60)
+        XCTAssertTrue(pairs.allSatisfy { $0["verdict"]!.contains("better") || $0["verdict"]!.hasPrefix("no significant difference") })
         XCTAssertEqual(Set(rows.map { $0["dataset"]! }), ["diagonal-band", "one-pocket", "four-gaussians", "two-pockets"])
         XCTAssertEqual(Set(rows.map { $0["model"]! }), ["logreg", "knn5", "mlp-h2", "mlp-h3", "mlp-h4", "mlp-h10"])
         assertFractions(rows, ["train_accuracy", "test_accuracy"])
@@ -118,7 +137,8 @@ final class ExperimentRunTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         let out = tmp.appendingPathComponent("mnist5k")
         let rows = try csvRows(out.appendingPathComponent("comparison.csv"),
-                               header: ["model", "test_accuracy", "train_accuracy", "parameters", "fit_seconds", "predict_seconds", "tune_seconds"])
+                               header: ["model", "family", "n", "test_accuracy", "test_accuracy_std", "test_accuracy_ci95_low", "test_accuracy_ci95_high",
+                                        "train_accuracy"])
         XCTAssertEqual(rows.map { $0["model"]! }, ["logreg", "pca-logreg", "knn5", "svm-linear", "svm-rbf", "hog-svm", "bovw-hist", "bovw-triangle", "sift-fv-svm", "mlp", "lenet5", "vgg-small"])
         assertFractions(rows, ["test_accuracy", "train_accuracy"])
         // Even the quick versions beat chance (10 %) by far: a model that learned nothing fails here.
@@ -137,15 +157,53 @@ final class ExperimentRunTests: XCTestCase {
         let models = try csvRows(out.appendingPathComponent("models.csv"),
                                  header: ["model", "features", "parameters", "settings", "grid", "chosen", "validation_accuracy", "tuning"])
         for m in models { XCTAssertNotNil(Double(m["validation_accuracy"] ?? ""), "\(m["model"] ?? "?") has no validation score") }
-        let trials = try csvRows(out.appendingPathComponent("tuning.csv"), header: ["model", "trial", "settings", "validation_accuracy", "chosen"])
+        let trials = try csvRows(out.appendingPathComponent("tuning.csv"), header: ["model", "seed", "trial", "settings", "validation_accuracy", "chosen"])
         XCTAssertEqual(Set(trials.filter { $0["chosen"] == "yes" }.map { $0["model"] ?? "" }), Set(models.map { $0["model"] ?? "" }))
+        // One seed: the per-seed rows, which test images each model got right, and McNemar's test for all 66 pairs.
+        let perSeed = try csvRows(out.appendingPathComponent("comparison-seeds.csv"), header: ["model", "family", "seed", "test_accuracy"])
+        XCTAssertEqual(perSeed.count, 12)
+        XCTAssertEqual(Set(perSeed.map { $0["family"]! }), ["classical", "deep"])
+        let pairs = try csvRows(out.appendingPathComponent("significance.csv"), header: ["model_a", "model_b", "seeds"])
+        XCTAssertEqual(pairs.count, 66)
+        XCTAssertEqual(Set(pairs.map { $0["test"]! }), ["McNemar exact (1 seed)"])
+        let headline = try String(contentsOf: out.appendingPathComponent("significance.md"), encoding: .utf8)
+        XCTAssertTrue(headline.contains("best classical") && headline.contains("best deep"), headline)
+    }
+
+    func testDigitsSeveralSeedsGiveIntervalsAndPairedTests() throws {
+        let r = try run("digits", ["--quick", "--seeds", "0-2", "--models", "logreg,mlp", "--out", tmp.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        let out = tmp.appendingPathComponent("mnist5k")
+        let rows = try csvRows(out.appendingPathComponent("comparison.csv"), header: ["model", "family", "n"])
+        XCTAssertEqual(rows.map { $0["n"]! }, ["3", "3"])
+        let perSeed = try csvRows(out.appendingPathComponent("comparison-seeds.csv"), header: ["model", "family", "seed"])
+        XCTAssertEqual(perSeed.map { $0["seed"]! }, ["0", "0", "1", "1", "2", "2"])
+        // Each seed is its own split: the logistic regression's accuracies are not all alike.
+        XCTAssertGreaterThan(Set(perSeed.filter { $0["model"] == "logreg" }.map { $0["test_accuracy"]! }).count, 1)
+        for row in rows {
+            let values = perSeed.filter { $0["model"] == row["model"] }.map { Double($0["test_accuracy"]!)! }
+            let s = Summary(values)
+            XCTAssertEqual(row["test_accuracy"], String(format: "%.4f", s.mean))
+            XCTAssertEqual(row["test_accuracy_std"], String(format: "%.4f", s.std!))
+            XCTAssertEqual(row["test_accuracy_ci95_low"], String(format: "%.4f", max(0, s.ci95!.lowerBound)))
+        }
+        let pairs = try csvRows(out.appendingPathComponent("significance.csv"), header: ["model_a", "model_b", "seeds"])
+        XCTAssertEqual(pairs.count, 1)
+        XCTAssertEqual(pairs[0]["test"], "paired t across 3 seeds")
+        XCTAssertEqual(pairs[0]["mcnemar_p_holm"]?.split(separator: " ").count, 3)
+        // The learning curve keeps every seed's epochs.
+        let curve = try csvRows(out.appendingPathComponent("learning-curve-mlp.csv"), header: ["seed", "epoch"])
+        XCTAssertEqual(Set(curve.map { $0["seed"]! }), ["0", "1", "2"])
+        let both = try run("digits", ["--quick", "--seed", "1", "--seeds", "0-2", "--models", "logreg", "--out", tmp.path])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.err.contains("--seed and --seeds"), both.err)
     }
 
     func testBagOfWordsQuickWritesTheContract() throws {
         let r = try run("bovw", ["--quick", "--out", tmp.path])
         XCTAssertEqual(r.status, 0, r.err)
         let rows = try csvRows(tmp.appendingPathComponent("sweep.csv"),
-                               header: ["sweep", "descriptor", "encoding", "codebook_size", "patch_size", "pooling", "features", "test_accuracy"])
+                               header: ["sweep", "descriptor", "encoding", "codebook_size", "patch_size", "pooling", "features", "n", "test_accuracy"])
         XCTAssertEqual(Set(rows.map { $0["sweep"]! }), ["codebook", "pooling", "patch", "ablation"])
         let sweeps = rows.filter { $0["sweep"] != "ablation" }, ablation = rows.filter { $0["sweep"] == "ablation" }
         XCTAssertEqual(Set(sweeps.map { $0["encoding"]! }), ["hard", "triangle"])
@@ -181,7 +239,7 @@ final class ExperimentRunTests: XCTestCase {
         let r = try run("capacity", ["--quick", "--out", tmp.path])
         XCTAssertEqual(r.status, 0, r.err)
         let rows = try csvRows(tmp.appendingPathComponent("capacity.csv"),
-                               header: ["depth", "width", "activation", "parameters", "multiply_adds", "test_accuracy", "train_accuracy"])
+                               header: ["depth", "width", "activation", "parameters", "multiply_adds", "n", "test_accuracy"])
         XCTAssertEqual(rows.count, 2 * 2 * 3)
         assertFractions(rows, ["test_accuracy", "train_accuracy"])
         // One hidden layer of 16 units on 784 inputs and 10 classes: 784·16 + 16 + 16·10 + 10 values.

@@ -46,7 +46,9 @@ extension ExperimentRunTests {
         // Everything else but the timing-bearing tables must match byte for byte:
         // confusion matrices, learning curves, model descriptions and every picture.
         var compared = 0
-        for (name, bytes) in one where !name.hasPrefix("mnist5k/comparison.") && !name.hasPrefix("mnist5k/tuning.") {
+        let seeds = "mnist5k/comparison-seeds.csv"
+        XCTAssertEqual(deterministicColumns(one[seeds] ?? Data(), count: 6), deterministicColumns(two[seeds] ?? Data(), count: 6))
+        for (name, bytes) in one where !name.hasPrefix("mnist5k/comparison") && !name.hasPrefix("mnist5k/tuning.") {
             XCTAssertEqual(bytes, two[name], "\(name) differs between 1 and 2 threads")
             compared += 1
         }
@@ -65,9 +67,11 @@ extension ExperimentRunTests {
         XCTAssertEqual(one.keys.sorted(), two.keys.sorted())
         // The table up to test_accuracy (the seconds may differ), and every picture byte for byte.
         XCTAssertNotNil(one["sweep.csv"])
-        XCTAssertEqual(deterministicColumns(one["sweep.csv"] ?? Data(), count: 8), deterministicColumns(two["sweep.csv"] ?? Data(), count: 8))
+        // Summary: keys, n, the accuracy's mean, sd and interval; per-seed rows: keys, seed, accuracy.
+        XCTAssertEqual(deterministicColumns(one["sweep.csv"] ?? Data(), count: 12), deterministicColumns(two["sweep.csv"] ?? Data(), count: 12))
+        XCTAssertEqual(deterministicColumns(one["sweep-seeds.csv"] ?? Data(), count: 9), deterministicColumns(two["sweep-seeds.csv"] ?? Data(), count: 9))
         var compared = 0
-        for (name, bytes) in one where !name.hasPrefix("sweep.") {
+        for (name, bytes) in one where !name.hasPrefix("sweep.") && !name.hasPrefix("sweep-seeds.") {
             XCTAssertEqual(bytes, two[name], "\(name) differs between 1 and 2 threads")
             compared += 1
         }

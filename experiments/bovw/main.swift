@@ -107,91 +107,97 @@ struct BagOfWordsExperiment: ParsableCommand {
             options.applyThreads()
             let output = try OutputFolder(options.outputFolder(default: "bovw"))
             let q = options.quick
-            let seed = options.seed
-            let data = try loadExperimentData(options.data, seed: seed, quick: q, quickSizes: (quick.train, quick.test))
-            guard let shape = data.train.imageShape else {
-                throw ValidationError("bovw needs images; \(data.source) holds plain feature rows.")
-            }
-            let out = output.staging
-            let train = try stratifiedSubset(data.train, count: q ? quick.train : trainSubset, seed: seed)
-            let test = try stratifiedSubset(data.test, count: q ? quick.test : testSubset, seed: seed &+ 1)
-            let sizes = q ? quick.sizes : codebookSizes
-            let base = q ? (quick.sizes.last ?? baseCodebookSize) : baseCodebookSize
-            var runs: [Run] = []
-            for encoding in VisualWordEncoding.allCases {
-                for k in sizes { runs.append(Run(sweep: "codebook", encoding: encoding, codebookSize: k, patchSize: 6, pooling: tablePooling)) }
-            }
-            for encoding in VisualWordEncoding.allCases {
-                for grids in poolings { runs.append(Run(sweep: "pooling", encoding: encoding, codebookSize: base, patchSize: 6, pooling: grids)) }
-            }
-            for encoding in VisualWordEncoding.allCases {
-                for p in q ? quick.patchSizes : patchSizes {
-                    runs.append(Run(sweep: "patch", encoding: encoding, codebookSize: base, patchSize: p, pooling: tablePooling))
-                }
-            }
-            let ablation = ablationDescriptors.flatMap { d in LocalEncoding.allCases.map { (d, $0) } }
-            let progress = Progress(experiment: "bovw", steps: runs.count + ablation.count)
-            progress.note("\(data.source); sweeps fit on \(train.count) training images and test on \(test.count)")
-
-            var table = Table(columns: ["sweep", "descriptor", "encoding", "codebook_size", "patch_size", "pooling", "features",
+            let seeds = options.seeds()
+            var table = Table(columns: ["sweep", "descriptor", "encoding", "codebook_size", "patch_size", "pooling", "features", "seed",
                                         "test_accuracy", "fit_seconds", "predict_seconds"])
             var curves: [VisualWordEncoding: [(x: Double, y: Double)]] = [:]
             var codebooks: [VisualWordEncoding: Matrix] = [:]
-            for run in runs {
-                var pipeline = run.encoding == .hard ? BagOfWordsSettings.histogram : BagOfWordsSettings.triangle
-                pipeline.codebookSize = run.codebookSize
-                pipeline.patchSize = run.patchSize
-                pipeline.poolingGrids = run.pooling
-                pipeline.patchCount = try settings.int("patches", default: q ? quick.patches : patchSample)
-                pipeline.codebookIterations = try settings.int("kmeans-iter", default: q ? quick.iterations : kmeansIterations)
-                pipeline.c = try settings.real("c", default: pipeline.c)
-                let name = "bovw-\(run.encoding.rawValue)-k\(run.codebookSize)-p\(run.patchSize)-\(poolingName(run.pooling))"
-                let model = try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
-                                                 settings: pipeline, seed: seed, name: name)
-                let e = try evaluate(model, on: train, test, scoreTraining: false)
-                table.append([.text(run.sweep), .text("patch"), .text(run.encoding.rawValue), .int(run.codebookSize), .int(run.patchSize),
-                              .text(poolingName(run.pooling)), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)),
-                              .fraction(e.testAccuracy), .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
-                if run.sweep == "codebook" { curves[run.encoding, default: []].append((Double(run.codebookSize), e.testAccuracy)) }
-                if run.sweep == "codebook", run.codebookSize == base, let words = (e.model as? BagOfVisualWords)?.codebook {
-                    codebooks[run.encoding] = words
-                }
-                progress.step(String(format: "%@ sweep, %@, %d words, %d×%d patches, pooling %@: test %.4f (fit %.1f s)",
-                                     run.sweep, run.encoding.rawValue, run.codebookSize, run.patchSize, run.patchSize,
-                                     poolingName(run.pooling), e.testAccuracy, e.fitSeconds))
-            }
             var ablationCurves: [LocalDescriptorKind: [(x: Double, y: Double)]] = [:]
-            let samples = try settings.int("patches", default: q ? quick.patches : patchSample)
-            let iterations = try settings.int("kmeans-iter", default: q ? quick.iterations : kmeansIterations)
-            for (setting, encoding) in ablation {
-                let words = (q ? quickAblation.words[encoding] : ablationWords[encoding]) ?? baseCodebookSize
-                let reduced = encoding == .vlad || encoding == .fisher
-                let transform = try LocalFeatureTransform(
-                    shape: shape, descriptor: setting.descriptor, size: setting.size, step: setting.step, encoding: encoding,
-                    words: words, iterations: iterations, whiten: setting.descriptor == .patch && encoding == .triangle,
-                    pcaDimensions: reduced ? (q ? quickAblation.pca : ablationPCA) : nil, sampleCount: samples,
-                    pyramidLevels: tablePooling, seed: seed)
-                // The other rows' classifier: the hard histogram's C, else the triangle pipeline's.
-                let c = try settings.real("c", default: encoding == .hard ? BagOfWordsSettings.histogram.c : BagOfWordsSettings.triangle.c)
-                let classifier = try LogisticRegression(c: c, maxIterations: BagOfWordsSettings.triangle.classifierIterations, standardize: true)
-                let name = "\(setting.descriptor.rawValue)-\(encoding.rawValue)-k\(words)"
-                let model = Pipeline(name: name, transforms: [transform], classifier: classifier)
-                let e = try evaluate(model, on: train, test, scoreTraining: false)
-                table.append([.text("ablation"), .text(setting.descriptor.rawValue), .text(encoding.rawValue), .int(words), .int(setting.support),
-                              .text(poolingName(tablePooling)), .int(transform.outputCount),
-                              .fraction(e.testAccuracy), .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
-                if let x = LocalEncoding.allCases.firstIndex(of: encoding) {
-                    ablationCurves[setting.descriptor, default: []].append((Double(x + 1), e.testAccuracy))
+            var progress: Experiments.Progress?
+            var shape = ImageShape(channels: 1, height: 1, width: 1)
+            for seed in seeds {
+                let data = try loadExperimentData(options.data, seed: seed, quick: q, quickSizes: (quick.train, quick.test))
+                guard let imageShape = data.train.imageShape else {
+                    throw ValidationError("bovw needs images; \(data.source) holds plain feature rows.")
                 }
-                progress.step(String(format: "ablation, %@ descriptors, %@ encoding, %d words: test %.4f (fit %.1f s)",
-                                     setting.descriptor.rawValue, encoding.rawValue, words, e.testAccuracy, e.fitSeconds))
+                shape = imageShape
+                let train = try stratifiedSubset(data.train, count: q ? quick.train : trainSubset, seed: seed)
+                let test = try stratifiedSubset(data.test, count: q ? quick.test : testSubset, seed: seed &+ 1)
+                let sizes = q ? quick.sizes : codebookSizes
+                let base = q ? (quick.sizes.last ?? baseCodebookSize) : baseCodebookSize
+                var runs: [Run] = []
+                for encoding in VisualWordEncoding.allCases {
+                    for k in sizes { runs.append(Run(sweep: "codebook", encoding: encoding, codebookSize: k, patchSize: 6, pooling: tablePooling)) }
+                }
+                for encoding in VisualWordEncoding.allCases {
+                    for grids in poolings { runs.append(Run(sweep: "pooling", encoding: encoding, codebookSize: base, patchSize: 6, pooling: grids)) }
+                }
+                for encoding in VisualWordEncoding.allCases {
+                    for p in q ? quick.patchSizes : patchSizes {
+                        runs.append(Run(sweep: "patch", encoding: encoding, codebookSize: base, patchSize: p, pooling: tablePooling))
+                    }
+                }
+                let ablation = ablationDescriptors.flatMap { d in LocalEncoding.allCases.map { (d, $0) } }
+                if progress == nil { progress = Progress(experiment: "bovw", steps: (runs.count + ablation.count) * seeds.count) }
+                let progress = progress!
+                progress.note("\(data.source)\(seeds.count > 1 ? " (seed \(seed))" : ""); sweeps fit on \(train.count) training images and test on \(test.count)")
+
+                for run in runs {
+                    var pipeline = run.encoding == .hard ? BagOfWordsSettings.histogram : BagOfWordsSettings.triangle
+                    pipeline.codebookSize = run.codebookSize
+                    pipeline.patchSize = run.patchSize
+                    pipeline.poolingGrids = run.pooling
+                    pipeline.patchCount = try settings.int("patches", default: q ? quick.patches : patchSample)
+                    pipeline.codebookIterations = try settings.int("kmeans-iter", default: q ? quick.iterations : kmeansIterations)
+                    pipeline.c = try settings.real("c", default: pipeline.c)
+                    let name = "bovw-\(run.encoding.rawValue)-k\(run.codebookSize)-p\(run.patchSize)-\(poolingName(run.pooling))"
+                    let model = try BagOfVisualWords(imageHeight: shape.height, imageWidth: shape.width, channels: shape.channels,
+                                                     settings: pipeline, seed: seed, name: name)
+                    let e = try evaluate(model, on: train, test, scoreTraining: false)
+                    table.append([.text(run.sweep), .text("patch"), .text(run.encoding.rawValue), .int(run.codebookSize), .int(run.patchSize),
+                                  .text(poolingName(run.pooling)), .int(classifierFeatureCount(e.model, inputCount: train.featureCount)), .int(Int(seed)),
+                                  .fraction(e.testAccuracy), .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
+                    if run.sweep == "codebook" { curves[run.encoding, default: []].append((Double(run.codebookSize), e.testAccuracy)) }
+                    if run.sweep == "codebook", run.codebookSize == base, seed == seeds[0], let words = (e.model as? BagOfVisualWords)?.codebook {
+                        codebooks[run.encoding] = words
+                    }
+                    progress.step(String(format: "%@ sweep, %@, %d words, %d×%d patches, pooling %@: test %.4f (fit %.1f s)",
+                                         run.sweep, run.encoding.rawValue, run.codebookSize, run.patchSize, run.patchSize,
+                                         poolingName(run.pooling), e.testAccuracy, e.fitSeconds))
+                }
+                let samples = try settings.int("patches", default: q ? quick.patches : patchSample)
+                let iterations = try settings.int("kmeans-iter", default: q ? quick.iterations : kmeansIterations)
+                for (setting, encoding) in ablation {
+                    let words = (q ? quickAblation.words[encoding] : ablationWords[encoding]) ?? baseCodebookSize
+                    let reduced = encoding == .vlad || encoding == .fisher
+                    let transform = try LocalFeatureTransform(
+                        shape: shape, descriptor: setting.descriptor, size: setting.size, step: setting.step, encoding: encoding,
+                        words: words, iterations: iterations, whiten: setting.descriptor == .patch && encoding == .triangle,
+                        pcaDimensions: reduced ? (q ? quickAblation.pca : ablationPCA) : nil, sampleCount: samples,
+                        pyramidLevels: tablePooling, seed: seed)
+                    // The other rows' classifier: the hard histogram's C, else the triangle pipeline's.
+                    let c = try settings.real("c", default: encoding == .hard ? BagOfWordsSettings.histogram.c : BagOfWordsSettings.triangle.c)
+                    let classifier = try LogisticRegression(c: c, maxIterations: BagOfWordsSettings.triangle.classifierIterations, standardize: true)
+                    let name = "\(setting.descriptor.rawValue)-\(encoding.rawValue)-k\(words)"
+                    let model = Pipeline(name: name, transforms: [transform], classifier: classifier)
+                    let e = try evaluate(model, on: train, test, scoreTraining: false)
+                    table.append([.text("ablation"), .text(setting.descriptor.rawValue), .text(encoding.rawValue), .int(words), .int(setting.support),
+                                  .text(poolingName(tablePooling)), .int(transform.outputCount), .int(Int(seed)),
+                                  .fraction(e.testAccuracy), .seconds(e.fitSeconds), .seconds(e.predictSeconds)])
+                    if let x = LocalEncoding.allCases.firstIndex(of: encoding) {
+                        ablationCurves[setting.descriptor, default: []].append((Double(x + 1), e.testAccuracy))
+                    }
+                    progress.step(String(format: "ablation, %@ descriptors, %@ encoding, %d words: test %.4f (fit %.1f s)",
+                                         setting.descriptor.rawValue, encoding.rawValue, words, e.testAccuracy, e.fitSeconds))
+                }
             }
-            try table.write(to: out, stem: "sweep")
-            let ablationSeries = ablationDescriptors.compactMap { d in ablationCurves[d.descriptor].map { Series(name: d.descriptor.rawValue, points: $0) } }
+            let out = output.staging
+            try SeedRuns(results: table, correct: nil).write(to: out, stem: "sweep")
+            let ablationSeries = ablationDescriptors.compactMap { d in ablationCurves[d.descriptor].map { seriesOverSeeds(name: d.descriptor.rawValue, points: $0) } }
             try writeFigure(lineChart(ablationSeries, title: "Test accuracy by descriptor and encoding (pooling \(poolingName(tablePooling)))",
                                       xLabel: "1 HARD  2 TRIANGLE  3 VLAD  4 FISHER", yLabel: "ACC"),
                             to: out, stem: "ablation")
-            let series = VisualWordEncoding.allCases.compactMap { enc in curves[enc].map { Series(name: enc == .hard ? "hard histogram" : "triangle code", points: $0) } }
+            let series = VisualWordEncoding.allCases.compactMap { enc in curves[enc].map { seriesOverSeeds(name: enc == .hard ? "hard histogram" : "triangle code", points: $0) } }
             let chart = lineChart(series, title: "Test accuracy vs codebook size (pooling \(poolingName(tablePooling)))", xLabel: "WORDS", yLabel: "ACC", logX: true)
             try writeFigure(chart, to: out, stem: "accuracy-vs-codebook")
             for (encoding, words) in codebooks.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -206,7 +212,7 @@ struct BagOfWordsExperiment: ParsableCommand {
                                 to: out, stem: "codebook-\(encoding.rawValue)")
             }
             try output.commit()
-            progress.note("wrote \(output.path)/sweep.csv, accuracy-vs-codebook.png, ablation.png and the codebook pictures")
+            progress?.note("wrote \(output.path)/sweep.csv, accuracy-vs-codebook.png, ablation.png and the codebook pictures")
         }
     }
 }

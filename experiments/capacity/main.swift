@@ -54,47 +54,56 @@ struct CapacityExperiment: ParsableCommand {
             options.applyThreads()
             let output = try OutputFolder(options.outputFolder(default: "capacity"))
             let q = options.quick
-            let seed = options.seed
-            let data = try loadExperimentData(options.data, seed: seed, quick: q)
-            let (train, test) = (data.train, data.test)
+            let seeds = options.seeds()
             let out = output.staging
-            let ds = q ? quickScale.depths : depths, ws = q ? quickScale.widths : widths
-            let n = try settings.int("epochs", default: q ? quickScale.epochs : epochs)
-            let progress = Progress(experiment: "capacity", steps: ds.count * ws.count * activations.count + (train.imageShape == nil ? 0 : 1))
-            progress.note("\(data.source): \(train.count) training, \(test.count) test samples")
-
-            var table = Table(columns: ["depth", "width", "activation", "parameters", "multiply_adds", "test_accuracy", "train_accuracy", "fit_seconds"])
+            var table = Table(columns: ["depth", "width", "activation", "parameters", "multiply_adds", "seed", "test_accuracy", "train_accuracy", "fit_seconds"])
             var points: [String: [(x: Double, y: Double)]] = [:]
             var seriesOrder: [String] = []
-            for (name, activation) in activations {
-                for depth in ds {
-                    let key = "\(name) \(depth) layer\(depth > 1 ? "s" : "")"
-                    seriesOrder.append(key)
-                    for width in ws {
-                        let options = TrainingOptions(epochs: n, batchSize: try settings.int("batch-size", default: 32),
-                                                      learningRate: Float(try settings.real("lr", default: 0.05)),
-                                                      optimizer: optimizerKind(try settings.word("optimizer", default: "momentum")),
-                                                      schedule: .cosine(), seed: seed, evaluateTrainingSet: false)
-                        let model = NeuralNetworkClassifier.mlp(hidden: Array(repeating: width, count: depth), activation: activation,
-                                                                options: options, name: "mlp-\(name)-\(depth)x\(width)")
-                        let e = try evaluate(model, on: train, test)
-                        guard let network = (e.model as? NeuralNetworkClassifier)?.model else {
-                            throw SettingError("the capacity sweep trained \(e.model.name), which is not a network")
+            var progress: Experiments.Progress?
+            var firstData: ExperimentData?
+            for seed in seeds {
+                let data = try loadExperimentData(options.data, seed: seed, quick: q)
+                let (train, test) = (data.train, data.test)
+                if firstData == nil { firstData = data }
+                let ds = q ? quickScale.depths : depths, ws = q ? quickScale.widths : widths
+                let n = try settings.int("epochs", default: q ? quickScale.epochs : epochs)
+                if progress == nil { progress = Progress(experiment: "capacity", steps: ds.count * ws.count * activations.count * seeds.count + (train.imageShape == nil ? 0 : 1)) }
+                let progress = progress!
+                progress.note("\(data.source)\(seeds.count > 1 ? " (seed \(seed))" : ""): \(train.count) training, \(test.count) test samples")
+
+                for (name, activation) in activations {
+                    for depth in ds {
+                        let key = "\(name) \(depth) layer\(depth > 1 ? "s" : "")"
+                        if !seriesOrder.contains(key) { seriesOrder.append(key) }
+                        for width in ws {
+                            let options = TrainingOptions(epochs: n, batchSize: try settings.int("batch-size", default: 32),
+                                                          learningRate: Float(try settings.real("lr", default: 0.05)),
+                                                          optimizer: optimizerKind(try settings.word("optimizer", default: "momentum")),
+                                                          schedule: .cosine(), seed: seed, evaluateTrainingSet: false)
+                            let model = NeuralNetworkClassifier.mlp(hidden: Array(repeating: width, count: depth), activation: activation,
+                                                                    options: options, name: "mlp-\(name)-\(depth)x\(width)")
+                            let e = try evaluate(model, on: train, test)
+                            guard let network = (e.model as? NeuralNetworkClassifier)?.model else {
+                                throw SettingError("the capacity sweep trained \(e.model.name), which is not a network")
+                            }
+                            table.append([.int(depth), .int(width), .text(name), .int(e.parameters), .int(network.summary().totalMultiplyAdds), .int(Int(seed)),
+                                          .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .seconds(e.fitSeconds)])
+                            points[key, default: []].append((Double(e.parameters), e.testAccuracy))
+                            if depth == templateModel.depth, width == templateModel.width, name == templateModel.activation, seed == seeds[0],
+                               let shape = train.imageShape {
+                                try writeTemplates(network, shape: shape, to: out)
+                            }
+                            progress.step(String(format: "%@, %d×%d%@: %d parameters, test %.4f, train %.4f (%.1f s)",
+                                                 name, depth, width, seeds.count > 1 ? " (seed \(seed))" : "", e.parameters, e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds))
                         }
-                        table.append([.int(depth), .int(width), .text(name), .int(e.parameters), .int(network.summary().totalMultiplyAdds),
-                                      .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .seconds(e.fitSeconds)])
-                        points[key, default: []].append((Double(e.parameters), e.testAccuracy))
-                        if depth == templateModel.depth, width == templateModel.width, name == templateModel.activation,
-                           let shape = train.imageShape {
-                            try writeTemplates(network, shape: shape, to: out)
-                        }
-                        progress.step(String(format: "%@, %d×%d: %d parameters, test %.4f, train %.4f (%.1f s)",
-                                             name, depth, width, e.parameters, e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds))
                     }
                 }
             }
-            try table.write(to: out, stem: "capacity")
-            let series = seriesOrder.compactMap { key in points[key].map { Series(name: key, points: $0) } }
+            guard let data = firstData, let progress else { return }
+            let (train, test) = (data.train, data.test)
+            let seed = seeds[0]
+            try SeedRuns(results: table, correct: nil).write(to: out, stem: "capacity")
+            let series = seriesOrder.compactMap { key in points[key].map { seriesOverSeeds(name: key, points: $0) } }
             let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
             let chart = lineChart(series, title: "MLP test accuracy vs learned parameters", xLabel: "PARAMETERS", yLabel: "ACC",
                                   yRange: (lowest - 0.01)...1.0, logX: true, width: 560, height: 360)

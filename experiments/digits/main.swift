@@ -35,10 +35,15 @@ struct DigitsExperiment: ParsableCommand {
         commandName: "digits",
         abstract: "Classical vs deep on digit images: logistic regression, k-NN, SVMs, HOG, bag of visual words, MLP, LeNet-5, small VGG.",
         discussion: """
-            Writes to <out>/<dataset>/: comparison.csv/.md (model, test and train accuracy, learned values, fit, predict \
-            and tuning seconds), models.csv/.md (features and settings of each model), confusion-<model>.csv/.md with a heat map \
-            confusion-<model>.ppm/.png per model, learning-curve-<model>.csv per network and learning-curves.ppm/.png. \
-            Default data: the embedded MNIST-5k, split 4,000/1,000 stratified with --seed.
+            Writes to <out>/<dataset>/: comparison.csv/.md (per model over the seeds: n, and the mean, standard deviation \
+            and 95% Student-t confidence interval of test and train accuracy, learned values, fit, predict and tuning seconds), \
+            comparison-seeds.csv (one row per model and seed), correct-seeds.csv (which test images each model got right), \
+            significance.csv/.md (every pair of models: McNemar's exact test per seed, the paired t-test across seeds, \
+            Holm-corrected; the best classical against the best deep model first), models.csv/.md (features and settings of \
+            each model, the choice of each seed), tuning.csv/.md (every trial of every seed), confusion-<model>.csv/.md with a heat \
+            map confusion-<model>.ppm/.png per model (summed over the seeds), learning-curve-<model>.csv per network (a seed \
+            column with several seeds) and learning-curves.ppm/.png (mean ± sd over the seeds). \
+            Default data: the embedded MNIST-5k, split 4,000/1,000 stratified with each seed; default seeds: 0 (--seeds 0-4 for five).
 
             Tuning: each model chooses its settings from the small grid of its catalogue entry (see `cvd models` and \
             models.md): a stratified tenth of the training set (at most 5,000) is held out, each grid point is fitted on at \
