@@ -57,7 +57,12 @@ stop() {
     for pidfile in "$c/run/slurmd.pid" "$c/run/slurmctld.pid" "$c/munge/munged.pid"; do
         if [ -f "$pidfile" ]; then
             pid=$(cat "$pidfile")
-            for s in "${started[@]}"; do [ "$s" = "$pidfile" ] && kill "$pid" 2>/dev/null; done
+            for s in "${started[@]}"; do
+                [ "$s" = "$pidfile" ] || continue
+                kill "$pid" 2>/dev/null
+                # Wait for it to be gone (slurmctld saves its state first), at most 15 s.
+                for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+            done
         fi
     done
     if [ "$status" != 0 ]; then
