@@ -4,13 +4,14 @@ SWIFT ?= swift
 BIN := .build/release
 PYTHON ?= python3
 
-.PHONY: all deps build experiments test bench compare data-fashion clean help fuzz sanitize
+.PHONY: all deps build experiments test test-slurm bench compare data-fashion clean help fuzz sanitize
 
 all: build
 
 help:
 	@echo "make experiments   build (release) and run every experiment, refreshing results/ (SEEDS=0-4 for more seeds)"
 	@echo "make test          run the whole test suite (release build)"
+	@echo "make test-slurm    run a small sweep as a Slurm job array on a one-node cluster made here (installs slurm-wlm, munge) and check it against a local run"
 	@echo "make bench         run the benchmarks, writing results/bench/bench.csv"
 	@echo "make compare       side-by-side speed/accuracy against scikit-learn, scikit-image and PyTorch (installs them with pip)"
 	@echo "make data-fashion  install Fashion-MNIST (Debian package dataset-fashion-mnist)"
@@ -32,6 +33,13 @@ experiments: build
 # Tests run in a release build: the numeric code is far too slow unoptimized.
 test: deps
 	$(SWIFT) test -c release --disable-swift-testing
+
+# Not part of `make test`: makes a one-node Slurm cluster on this machine (Debian's slurm-wlm and
+# munge, installed when missing; configuration, state and sweeps in a private folder outside the
+# repository, TEST_SLURM_DIR), runs a small sweep as a job array and the same sweep with
+# `cvd sweep run`, and compares the merged tables byte for byte. The daemons are stopped at the end.
+test-slurm: deps
+	SWIFT=$(SWIFT) scripts/test-slurm.sh
 
 bench: build
 	$(BIN)/cvd-bench --out results/bench/bench.csv

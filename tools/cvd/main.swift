@@ -14,7 +14,7 @@ struct CVD: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cvd",
         abstract: "Classical vs deep image classification: use the suite's models on your own images.",
-        subcommands: [Train.self, Evaluate.self, Classify.self, Models.self, Shapes.self, Run.self, Report.self])
+        subcommands: [Train.self, Evaluate.self, Classify.self, Models.self, Shapes.self, Run.self, Report.self, Sweep.self])
 }
 
 /// Runs a command body: errors become one sentence on standard error and exit status 1.
