@@ -35,8 +35,11 @@ let package = Package(
     ],
     targets: [
         // MARK: - C shims
+        // The one CPU-feature probe every vector kernel asks (CVD_CPU=portable selects the plain loops).
+        .target(name: "CCPUFeatures"),
         .target(
             name: "CTensorKernels",
+            dependencies: ["CCPUFeatures"],
             linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
         .target(
@@ -46,7 +49,7 @@ let package = Package(
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
 
         // MARK: - Library modules
-        .target(name: "Tensors", dependencies: ["CTensorKernels"]),
+        .target(name: "Tensors", dependencies: ["CTensorKernels", "CCPUFeatures"]),
         .target(name: "ImageFiles", dependencies: ["Tensors", "CImageCodecs"]),
         .target(name: "Datasets", dependencies: ["Tensors", "ImageFiles", "CZlib"]),
         .target(name: "Classifiers", dependencies: ["Tensors", "CClassicalKernels"]),
@@ -55,8 +58,8 @@ let package = Package(
         .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"]),
         // Local descriptors (HOG today); they read pixels from Tensors and nothing else.
         .target(name: "Descriptors", dependencies: ["Tensors"]),
-        .target(name: "CClassicalKernels"),
-        .target(name: "CNeuralKernels"),
+        .target(name: "CClassicalKernels", dependencies: ["CCPUFeatures"]),
+        .target(name: "CNeuralKernels", dependencies: ["CCPUFeatures"]),
         .target(name: "NeuralNetworks", dependencies: ["Tensors", "Classifiers", "CNeuralKernels"]),
         // (benchmark executables of the classical and neural modules go here)
         .executableTarget(name: "cvd-bench-neural", dependencies: ["Tensors", "Datasets", "Classifiers", "NeuralNetworks", "Experiments", argumentParser], path: "benchmarks/neural"),

@@ -3,6 +3,7 @@
 // patch p to word k is patchNorm[p] − 2·products[p][k] + wordNorm[k]. cellOffset[p·G + g] is where
 // the K values of patch p's cell in grid g start in `feature`.
 #include "classical_kernels.h"
+#include "cpu_features.h"
 
 #include <math.h>
 
@@ -12,14 +13,7 @@ static int32_t argmin_row(const float *row, int K, const float *centerNorm, floa
 #include <immintrin.h>
 #define CK_AVX512 __attribute__((target("avx512f")))
 
-static int has_avx512_encode(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    }
-    return cached;
-}
+static int has_avx512_encode(void) { return (cvd_cpu_features() & CVD_CPU_AVX512) != 0; }
 
 // The mean of the distances is summed in 16 lanes, reduced in a fixed order: the same on every run
 // and thread count, and equal to the portable loop's up to rounding.

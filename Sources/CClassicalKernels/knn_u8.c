@@ -7,6 +7,7 @@
 // and the per-query constant drops out of the ranking. All sums are exact in int32
 // (784·255·255 < 2³¹), so the neighbours are those of the exact Euclidean distance.
 #include "classical_kernels.h"
+#include "cpu_features.h"
 
 #include <limits.h>
 #include <string.h>
@@ -16,15 +17,7 @@
 #define CK_HAVE_X86 1
 #endif
 
-int ck_cpu_has_vnni(void) {
-#if CK_HAVE_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vnni");
-#else
-    return 0;
-#endif
-}
+int ck_cpu_has_vnni(void) { return (cvd_cpu_features() & CVD_CPU_VNNI) != 0; }
 
 void ck_pack_queries_u8(const uint8_t *queries, int n, int d, uint8_t *packed) {
     const int dp = (d + 3) & ~3, groups = dp / 4;

@@ -2,6 +2,7 @@
 // X·W with W only 10 or 16 columns wide is memory-bound; a generic GEMM spends most of its time
 // packing. These kernels stream X once, 8 rows at a time, with one 16-lane vector per row.
 #include "classical_kernels.h"
+#include "cpu_features.h"
 
 #include <math.h>
 #include <string.h>
@@ -10,14 +11,7 @@
 #include <immintrin.h>
 #define CK_AVX512 __attribute__((target("avx512f")))
 
-static int has_avx512(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    }
-    return cached;
-}
+static int has_avx512(void) { return (cvd_cpu_features() & CVD_CPU_AVX512) != 0; }
 
 // Z[r] = Σ_j xr[r][j]·W[j] for 8 row pointers.
 CK_AVX512 static void forward8_rows(const float *const xr[8], int d, const float *w16, __m512 out[8]) {

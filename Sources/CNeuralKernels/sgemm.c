@@ -4,6 +4,7 @@
 // alone.
 // Each element of C is accumulated over K in the same order whatever the caller's threading.
 #include "neural_kernels.h"
+#include "cpu_features.h"
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -12,21 +13,9 @@
 
 enum { MR = 10, NR = 32, KC = 256, MC = 100, NC = 1024 };
 
-static int cpu_avx512 = -1;
-
-static int detect_avx512(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
-#else
-    return 0;
-#endif
-}
-
-int nk_uses_avx512(void) {
-    if (cpu_avx512 < 0) cpu_avx512 = detect_avx512();
-    return cpu_avx512;
-}
+// The suite's one CPU probe (CCPUFeatures), asked at every call so that a test can switch to the
+// portable loops.
+int nk_uses_avx512(void) { return (cvd_cpu_features() & CVD_CPU_AVX512) != 0; }
 
 // Ap: panels of MR rows; element (r, k) of panel p at Ap[p*MR*kc + k*MR + r]; rows past M are 0.
 static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, int kc, float *Ap) {

@@ -4,6 +4,7 @@
 // When no OpenBLAS can be opened (or CVD_BLAS=builtin), a portable blocked kernel does the work.
 #define _GNU_SOURCE
 #include "tensor_kernels.h"
+#include "cpu_features.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -24,15 +25,9 @@ static cblas_sgemm_fn blas_sgemm = NULL;
 static set_threads_fn blas_set_threads = NULL;
 static char description[160] = "built-in";
 
-int tk_cpu_has_avx512(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-#else
-    return 0;
-#endif
-}
+// The suite's one CPU probe (CCPUFeatures): with CVD_CPU=portable no SkylakeX core is forced and
+// OpenBLAS picks its own, as it would on a CPU without AVX-512.
+int tk_cpu_has_avx512(void) { return (cvd_cpu_features() & CVD_CPU_AVX512) != 0; }
 
 static void load_blas(void) {
     const char *choice = getenv("CVD_BLAS");

@@ -369,9 +369,44 @@ func floatNeighborSearch(train: Matrix, trainNorms: [Float], queries: Matrix, k:
         }
     }
     // Re-rank the m candidates of every query by the distance in double precision.
-    return rerank(train: train, queries: queries, k: k, metric: metric, candidateCount: m, grain: 64) { q, c in
+    var found = rerank(train: train, queries: queries, k: k, metric: metric, candidateCount: m, grain: 64) { q, c in
         Int(candidateIndex[q * m + c])
     }
+    guard m < n, k > 0 else { return found }
+    // The float keys are off from the exact distances by rounding: a row left out of the m
+    // candidates has a float key at least the m-th, so its exact distance is at least the m-th key
+    // minus the largest rounding error. When that does not clear the k-th re-ranked distance (a
+    // group of equal or nearly equal distances larger than m, as on data with few distinct values),
+    // that query is searched again over every row in double precision.
+    let u = Double(Float.ulpOfOne) / 2
+    let gamma = 2 * Double(d + 4) * u
+    let largestTrainNorm = Double(trainNorms.max() ?? 0).squareRoot()
+    let unresolved = (0..<qCount).filter { q in
+        let last = Double(candidateKey[q * m + m - 1])
+        let kth = found.distances[q * k + k - 1]
+        let qn = Double(queryNorms[q]).squareRoot()
+        switch metric {
+        case .euclidean:
+            let bound = gamma * (largestTrainNorm + qn) * (largestTrainNorm + qn) * 2
+            return !(last + Double(queryNorms[q]) - bound > kth * kth * (1 + 1e-12))
+        case .cosine:
+            return !(last - gamma * 4 > kth * (1 + 1e-12) + 1e-15)
+        case .manhattan:
+            return !(last * (1 - gamma) > kth * (1 + 1e-12))
+        }
+    }
+    if !unresolved.isEmpty {
+        let exact = exhaustiveNeighbors(train: train, queries: queries.rows(unresolved), k: k, metric: metric)
+        var indices = found.indices, distances = found.distances
+        for (i, q) in unresolved.enumerated() {
+            for c in 0..<k {
+                indices[q * k + c] = exact.indices[i * k + c]
+                distances[q * k + c] = exact.distances[i * k + c]
+            }
+        }
+        found = Neighbors(k: k, indices: indices, distances: distances)
+    }
+    return found
 }
 
 /// Σ (aⱼ − bⱼ)² in double precision, summed in feature order. Each difference of two floats and its

@@ -87,6 +87,21 @@ final class BagOfVisualWordsTests: XCTestCase {
         XCTAssertTrue(features.data.allSatisfy { $0 >= 0 }, "triangle codes are never negative")
     }
 
+    /// The triangle encoding and its nearest-word search without AVX-512 give the same features, up
+    /// to the rounding of a different summation order.
+    func testPortableEncodingMatchesTheVectorOne() throws {
+        let (x, y) = barImages(count: 60, seed: 5)
+        var model = try BagOfVisualWords(imageHeight: 12, imageWidth: 12, patchSize: 4, patchCount: 2000,
+                                         codebookSize: 24, codebookIterations: 10)
+        try model.fit(x, y, classCount: 2)
+        let vector = try model.transform(x)
+        let portable = try CPUFeatures.withLimit(.portable) { try model.transform(x) }
+        XCTAssertEqual(vector.rows, portable.rows)
+        let worst = zip(vector.data, portable.data).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-4, "largest relative difference \(worst)")
+        XCTAssertTrue(portable.data.contains { $0 > 0 })
+    }
+
     func testWhiteningDecorrelates() throws {
         var rng = Xoshiro256(seed: 8)
         // Correlated 3-D data: x, x + small noise, and an independent coordinate.

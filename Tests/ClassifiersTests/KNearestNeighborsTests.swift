@@ -28,6 +28,23 @@ final class KNearestNeighborsTests: XCTestCase {
     /// With all 256 levels (few ties) most queries take the path that proves the order from the
     /// integer distances alone; it must agree too.
     func testEightBitDataMatchesNaiveLoopIncludingTies() throws {
+        try checkEightBitTies()
+    }
+
+    /// The same data on a CPU without VNNI (AVX-512 floats) and without AVX-512 (portable loops):
+    /// the float path must find the same neighbours, ties included, whatever its rounding.
+    func testEightBitDataWithoutVNNIOrAVX512MatchesNaiveLoop() throws {
+        for features: CPUFeatures.Set in [.avx512, .portable] {
+            try CPUFeatures.withLimit(features) {
+                var model = try KNearestNeighbors(k: 1)
+                try model.fit(Matrix(rows: 2, cols: 1, data: [0, 1]), [0, 1], classCount: 2)
+                XCTAssertFalse(model.usesEightBitKernel, "\(features): the 8-bit kernel needs VNNI")
+                try checkEightBitTies()
+            }
+        }
+    }
+
+    private func checkEightBitTies() throws {
         for (levels, scale): (Int, Float) in [(4, 1 / 255), (4, 1), (256, 1 / 255)] {
             var rng = Xoshiro256(seed: 11)
             let (n, q, d, k) = (301, 75, 13, 7)
@@ -43,7 +60,7 @@ final class KNearestNeighborsTests: XCTestCase {
             var tiesSeen = 0, worst = 0.0
             for i in 0..<q {
                 let expected = naiveNeighbors(train: train, query: queries.row(i), k: k, metric: .euclidean)
-                XCTAssertEqual(Array(found.indices[(i * k)..<((i + 1) * k)]), expected, "scale \(scale), query \(i)")
+                XCTAssertEqual(Array(found.indices[(i * k)..<((i + 1) * k)]), expected, "scale \(scale), query \(i) (\(CPUFeatures.active))")
                 let dist = Array(found.distances[(i * k)..<((i + 1) * k)])
                 tiesSeen += zip(dist, dist.dropFirst()).filter { $0 == $1 }.count
                 for (t, distance) in zip(expected, dist) {
@@ -52,12 +69,17 @@ final class KNearestNeighborsTests: XCTestCase {
                 }
             }
             XCTAssertGreaterThan(tiesSeen, levels == 4 ? 50 : 0, "the data should produce ties (scale \(scale))")
-            XCTAssertLessThanOrEqual(worst, 1e-12 * Double(scale), "largest distance difference \(worst), scale \(scale)")
+            XCTAssertLessThanOrEqual(worst, 1e-12 * Double(scale), "largest distance difference \(worst), scale \(scale) (\(CPUFeatures.active))")
         }
     }
 
     /// Real-valued data with duplicated training rows (exact ties), for every metric.
     func testFloatDataMatchesNaiveLoopForEveryMetric() throws {
+        try checkFloatMetrics()
+        try CPUFeatures.withLimit(.portable) { try checkFloatMetrics() }
+    }
+
+    private func checkFloatMetrics() throws {
         var rng = Xoshiro256(seed: 12)
         let (n, q, d, k) = (200, 40, 9, 5)
         var rows = (0..<(n / 2)).map { _ in (0..<d).map { _ in rng.normal() } }

@@ -103,6 +103,19 @@ final class LogisticRegressionTests: XCTestCase {
         }
     }
 
+    /// The narrow products without AVX-512 reach the same fit, up to rounding.
+    func testPortableKernelsGiveTheSameFit() throws {
+        let (x, y) = blobs(classes: 3, perClass: 400, dims: 6, separation: 2, seed: 10)
+        var vector = try LogisticRegression(maxIterations: 30)
+        try vector.fit(x, y, classCount: 3)
+        var portable = try LogisticRegression(maxIterations: 30)
+        try CPUFeatures.withLimit(.portable) { try portable.fit(x, y, classCount: 3) }
+        let worst = zip(vector.weights!.data, portable.weights!.data).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-3, "largest weight difference \(worst)")
+        let agree = zip(try vector.predict(x), try portable.predict(x)).filter { $0 == $1 }.count
+        XCTAssertGreaterThanOrEqual(agree, x.rows - 2, "predictions that differ: \(x.rows - agree)")
+    }
+
     /// Same data ⇒ the same weights on one thread and on two.
     func testThreadCountDoesNotChangeTheFit() throws {
         let (x, y) = blobs(classes: 4, perClass: 3000, dims: 6, separation: 2, seed: 9)

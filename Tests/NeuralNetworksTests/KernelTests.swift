@@ -6,6 +6,18 @@ import XCTest
 
 final class KernelTests: XCTestCase {
     func testSGEMMMatchesDoubleReference() {
+        checkSGEMM()
+    }
+
+    /// The portable micro-kernel (a CPU without AVX-512) against the same reference.
+    func testPortableSGEMMMatchesDoubleReference() {
+        CPUFeatures.withLimit(.portable) {
+            XCTAssertFalse(Kernels.usesAVX512)
+            checkSGEMM()
+        }
+    }
+
+    private func checkSGEMM() {
         var rng = Xoshiro256(seed: 11)
         // (m, n, k): edges of 10-row and 32/16-column panels, K = 1, one block, uneven blocks, 2 blocks.
         let shapes = [(1, 1, 1), (7, 5, 3), (10, 16, 196), (23, 45, 257), (50, 196, 500), (64, 100, 784), (3, 1100, 40), (31, 33, 600)]

@@ -33,6 +33,14 @@ final class LayerGradientTests: XCTestCase {
         try checkLayerGradients(layer, input: randomTensor([300, 1, 3, 3], seed: 8), tolerance: Tolerance(absolute: 5e-3, relative: 2e-2))
     }
 
+    /// im2col and col2im without AVX-512: the convolutions' gradients still match finite differences.
+    func testConv2DOnThePortablePath() throws {
+        try CPUFeatures.withLimit(.portable) {
+            try testConv2DPaddedStrideOne()
+            try testConv2DStrideTwo()
+        }
+    }
+
     func testMaxPool() throws {
         let input = Tensor(shape: [2, 2, 4, 6], data: separatedValues(96, seed: 9))
         try checkLayerGradients(MaxPool2D(kernelSize: 2), input: input)

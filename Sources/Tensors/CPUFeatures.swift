@@ -1,0 +1,38 @@
+// Which vector instructions the suite's kernels use: one probe for all of them (CCPUFeatures). The
+// environment variable CVD_CPU=portable (or avx512, to leave out VNNI) lowers it for a whole run;
+// `CPUFeatures.withLimit` lowers it for a block of code, which is how the tests run every kernel's
+// portable path on a CPU that has AVX-512.
+import CCPUFeatures
+
+public enum CPUFeatures {
+    /// A set of instruction-set extensions the kernels may use.
+    public struct Set: OptionSet, Sendable, CustomStringConvertible {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+        /// AVX-512 F, BW, DQ and VL.
+        public static let avx512 = Set(rawValue: CVD_CPU_AVX512)
+        /// AVX-512 VNNI (the 8-bit k-NN kernel).
+        public static let vnni = Set(rawValue: CVD_CPU_VNNI)
+        /// Nothing beyond the portable C loops.
+        public static let portable: Set = []
+
+        public var description: String {
+            contains(.vnni) ? "AVX-512 + VNNI" : contains(.avx512) ? "AVX-512" : "portable"
+        }
+    }
+
+    /// What the kernels use now.
+    public static var active: Set { Set(rawValue: cvd_cpu_features()) }
+    /// What the CPU has.
+    public static var hardware: Set { Set(rawValue: cvd_cpu_hardware_features()) }
+    /// What the kernels use, with the reason when a switch lowered it (for logs and benchmarks).
+    public static var description: String { String(cString: cvd_cpu_description()) }
+
+    /// Runs `body` with the kernels restricted to `features` (for tests: the limit is global, so
+    /// nothing else should run kernels meanwhile), then lifts the restriction.
+    public static func withLimit<T>(_ features: Set, _ body: () throws -> T) rethrows -> T {
+        cvd_cpu_limit(features.rawValue)
+        defer { cvd_cpu_limit(-1) }
+        return try body()
+    }
+}
