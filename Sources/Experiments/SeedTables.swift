@@ -347,17 +347,35 @@ public struct SeedRuns: Sendable {
     @discardableResult
     public func write(to folder: String, stem: String) throws -> [String] {
         try validate(source: "\(folder)/\(stem)-seeds.csv")
-        try writeFileAtomically(results.csv, to: "\(folder)/\(stem)-seeds.csv")
+        try writeFileAtomically(modelMajor(results).csv, to: "\(folder)/\(stem)-seeds.csv")
         let (csv, md) = summary()
         try writeFileAtomically(csv.csv, to: "\(folder)/\(stem).csv")
         try writeFileAtomically(md.markdown, to: "\(folder)/\(stem).md")
         guard let correct, let sig = try significance() else { return [] }
-        try writeFileAtomically(correct.csv, to: "\(folder)/correct-seeds.csv")
+        try writeFileAtomically(modelMajor(correct).csv, to: "\(folder)/correct-seeds.csv")
         try writeFileAtomically(sig.table.csv, to: "\(folder)/significance.csv")
         let intro = "Pairs of models scored on the same test images. With two or more seeds the paired t-test of the test accuracies across seeds decides; with one seed McNemar's exact test does. p-values are Holm-corrected over the pairs (McNemar's within each seed); significant means p < 0.05.\n\n"
         let lines = sig.headline.map { "- " + $0 + "\n" }.joined()
         try writeFileAtomically(intro + lines + (lines.isEmpty ? "" : "\n") + sig.table.markdown, to: "\(folder)/significance.md")
         return sig.headline
+    }
+
+    /// The rows of `table` grouped by key (in the order the keys first appear), each group by seed:
+    /// the order a merge of task folders gives, so that a run in one process and a merged sweep write
+    /// the same bytes.
+    func modelMajor(_ table: Table) -> Table {
+        let s = seedColumn
+        var firstSeen: [[String]: Int] = [:]
+        for r in table.rows where firstSeen[r[..<s].map(\.csv)] == nil { firstSeen[r[..<s].map(\.csv)] = firstSeen.count }
+        let ordered = table.rows.enumerated().sorted { a, b in
+            let (ka, kb) = (firstSeen[a.element[..<s].map(\.csv)]!, firstSeen[b.element[..<s].map(\.csv)]!)
+            if ka != kb { return ka < kb }
+            let (sa, sb) = (UInt64(a.element[s].csv) ?? 0, UInt64(b.element[s].csv) ?? 0)
+            return sa != sb ? sa < sb : a.offset < b.offset
+        }
+        var out = Table(columns: table.columns)
+        for r in ordered { out.append(r.element) }
+        return out
     }
 
     /// The runs of several folders as one: the same columns, rows sorted by `order` of the keys (then by
