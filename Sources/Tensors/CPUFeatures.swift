@@ -1,5 +1,5 @@
 // Which vector instructions the suite's kernels use: one probe for all of them (CCPUFeatures). The
-// environment variable CVD_CPU=portable (or avx512, to leave out VNNI) lowers it for a whole run;
+// environment variable CVD_CPU=portable (or avx2, or avx512 to leave out VNNI) lowers it for a whole run;
 // `CPUFeatures.withLimit` lowers it for a block of code, which is how the tests run every kernel's
 // portable path on a CPU that has AVX-512.
 import CCPUFeatures
@@ -13,11 +13,13 @@ public enum CPUFeatures {
         public static let avx512 = Set(rawValue: CVD_CPU_AVX512)
         /// AVX-512 VNNI (the 8-bit k-NN kernel).
         public static let vnni = Set(rawValue: CVD_CPU_VNNI)
+        /// AVX2 and FMA.
+        public static let avx2 = Set(rawValue: CVD_CPU_AVX2)
         /// Nothing beyond the portable C loops.
         public static let portable: Set = []
 
         public var description: String {
-            contains(.vnni) ? "AVX-512 + VNNI" : contains(.avx512) ? "AVX-512" : "portable"
+            contains(.vnni) ? "AVX-512 + VNNI" : contains(.avx512) ? "AVX-512" : contains(.avx2) ? "AVX2" : "portable"
         }
     }
 
