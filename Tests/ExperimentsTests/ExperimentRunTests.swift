@@ -177,7 +177,8 @@ final class ExperimentRunTests: XCTestCase {
         let rows = try csvRows(out.appendingPathComponent("comparison.csv"), header: ["model", "family", "n"])
         XCTAssertEqual(rows.map { $0["n"]! }, ["3", "3"])
         let perSeed = try csvRows(out.appendingPathComponent("comparison-seeds.csv"), header: ["model", "family", "seed"])
-        XCTAssertEqual(perSeed.map { $0["seed"]! }, ["0", "0", "1", "1", "2", "2"])
+        // Model by model, each model's seeds in order (as a merged sweep lists them).
+        XCTAssertEqual(perSeed.map { $0["model"]! + "/" + $0["seed"]! }, ["logreg/0", "logreg/1", "logreg/2", "mlp/0", "mlp/1", "mlp/2"])
         // Each seed is its own split: the logistic regression's accuracies are not all alike.
         XCTAssertGreaterThan(Set(perSeed.filter { $0["model"] == "logreg" }.map { $0["test_accuracy"]! }).count, 1)
         for row in rows {
