@@ -104,13 +104,21 @@ public func renderDecisionBoundary(probabilities: (Matrix) throws -> Matrix, poi
             }
         }
         p.strokeRect(x: plotX - 1, y: plotY - 1, width: n + 2, height: n + 2, color: .darkGray)
+        // On a small plot, every other label is left out rather than letting labels touch.
+        var lastEnd = -Double.infinity
         for v in xt.ticks {
             p.line(px(v), plotY + n + 1, px(v), plotY + n + 1 + tickLength, color: .darkGray)
-            p.text(tickLabel(v, step: xt.step), x: px(v), y: plotY + n + 2 + tickLength, style: .tick, color: .darkGray, align: .center, vertical: .top)
+            let label = tickLabel(v, step: xt.step), w = TextStyle.tick.width(label)
+            guard px(v) - w / 2 > lastEnd + 4 else { continue }
+            p.text(label, x: px(v), y: plotY + n + 2 + tickLength, style: .tick, color: .darkGray, align: .center, vertical: .top)
+            lastEnd = px(v) + w / 2
         }
+        var lastTop = Double.infinity
         for (v, label) in zip(yt.ticks, yLabels) {
             p.line(plotX - 1 - tickLength, py(v), plotX - 1, py(v), color: .darkGray)
+            guard py(v) + TextStyle.tick.lineHeight / 2 < lastTop - 1 else { continue }
             p.text(label, x: plotX - 2 - tickLength - 2, y: py(v), style: .tick, color: .darkGray, align: .right, vertical: .middle)
+            lastTop = py(v) - TextStyle.tick.lineHeight / 2
         }
         let below = plotY + n + tickLength + 2 + TextStyle.tick.lineHeight + 2
         p.text("x₁", x: plotX + n / 2, y: below, style: .tick, align: .center, vertical: .top)
