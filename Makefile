@@ -49,6 +49,8 @@ bench: build
 # The references run without any OPENBLAS_CORETYPE the environment exports, so their BLAS picks
 # its own best kernel for this CPU, as the suite's does.
 BENCH := results/bench
+# Rounds of the alternating suite / PyTorch measurement (median ratio and spread per row).
+ROUNDS ?= 3
 compare: build data-fashion
 	@$(PYTHON) -c "import sklearn" 2>/dev/null || $(PYTHON) -m pip install -q scikit-learn
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install -q torch
@@ -63,6 +65,7 @@ compare: build data-fashion
 	$(PYTHON) benchmarks/reference/vlfeat_reference.py timing --out $(BENCH)/vlfeat-reference.csv
 	$(BIN)/cvd-bench-neural --out $(BENCH)/neural-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/torch_reference.py --out $(BENCH)/neural-reference.csv
+	$(PYTHON) benchmarks/reference/alternate_compare.py --suite-bench $(BIN)/cvd-bench-neural --rounds $(ROUNDS) --out $(BENCH)/neural-alternating.csv
 	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv --all-out $(BENCH)/compare-all.csv \
 	    --suite $(BENCH)/classical-suite.csv $(BENCH)/neural-suite.csv \
 	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/hog-reference.csv $(BENCH)/vlfeat-reference.csv $(BENCH)/neural-reference.csv

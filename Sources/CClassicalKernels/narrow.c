@@ -125,6 +125,130 @@ CK_AVX512 static void axpy_avx512(float alpha, const float *x, float *y, int n) 
         _mm512_mask_storeu_ps(y + j, m, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + j), _mm512_maskz_loadu_ps(m, y + j)));
     }
 }
+
+// AVX2 + FMA (CPUs without AVX-512): a 16-lane row is two ymm registers, and 4 rows go at a time
+// so that the accumulators stay in the 16 registers.
+#define CK_AVX2 __attribute__((target("avx2,fma")))
+
+static int has_avx2(void) { return (cvd_cpu_features() & CVD_CPU_AVX2) != 0; }
+
+CK_AVX2 static void forward4_rows_avx2(const float *const xr[4], int d, const float *w16, __m256 out[8]) {
+    __m256 acc[8];
+    for (int r = 0; r < 8; r++) acc[r] = _mm256_setzero_ps();
+    for (int j = 0; j < d; j++) {
+        const __m256 w0 = _mm256_loadu_ps(w16 + (size_t)j * 16), w1 = _mm256_loadu_ps(w16 + (size_t)j * 16 + 8);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 4; r++) {
+            const __m256 xv = _mm256_broadcast_ss(xr[r] + j);
+            acc[2 * r] = _mm256_fmadd_ps(xv, w0, acc[2 * r]);
+            acc[2 * r + 1] = _mm256_fmadd_ps(xv, w1, acc[2 * r + 1]);
+        }
+    }
+    for (int r = 0; r < 8; r++) out[r] = acc[r];
+}
+
+CK_AVX2 static void store16_avx2(float *z, const __m256 *v) {
+    _mm256_storeu_ps(z, v[0]);
+    _mm256_storeu_ps(z + 8, v[1]);
+}
+
+CK_AVX2 static void times_narrow_rows_avx2(const float *x, int d, const int32_t *rowIndex, int n,
+                                           const float *w16, float *z16) {
+    for (int i = 0; i < n; i += 4) {
+        const int rows = n - i < 4 ? n - i : 4;
+        const float *xr[4];
+        for (int r = 0; r < 4; r++) xr[r] = x + (size_t)rowIndex[i + (r < rows ? r : 0)] * d;
+        __m256 z[8];
+        forward4_rows_avx2(xr, d, w16, z);
+        for (int r = 0; r < rows; r++) store16_avx2(z16 + (size_t)(i + r) * 16, z + 2 * r);
+    }
+}
+
+CK_AVX2 static void times_narrow_avx2(const float *x, int n, int d, const float *w16, float *z16) {
+    for (int i = 0; i < n; i += 4) {
+        const int rows = n - i < 4 ? n - i : 4;
+        const float *xr[4];
+        for (int r = 0; r < 4; r++) xr[r] = x + (size_t)(i + (r < rows ? r : 0)) * d;
+        __m256 z[8];
+        forward4_rows_avx2(xr, d, w16, z);
+        for (int r = 0; r < rows; r++) store16_avx2(z16 + (size_t)(i + r) * 16, z + 2 * r);
+    }
+}
+
+CK_AVX2 static double softmax_xent_avx2(const float *x, int n, int d, const int32_t *y, const float *w16,
+                                        const float *b16, int k, float *gw, float *gb) {
+    double loss = 0;
+    for (int i = 0; i < n; i += 4) {
+        const int rows = n - i < 4 ? n - i : 4;
+        const float *xr[4];
+        for (int r = 0; r < 4; r++) xr[r] = x + (size_t)(i + (r < rows ? r : 0)) * d;
+        __m256 z[8], g[8];
+        forward4_rows_avx2(xr, d, w16, z);
+        for (int r = 0; r < 4; r++) {
+            if (r >= rows) { g[2 * r] = g[2 * r + 1] = _mm256_setzero_ps(); continue; }
+            float v[16];
+            store16_avx2(v, z + 2 * r);
+            for (int c = 0; c < 16; c++) v[c] += b16[c];
+            float top = v[0];
+            for (int c = 1; c < k; c++) top = v[c] > top ? v[c] : top;
+            const int label = y[i + r];
+            const float shiftedTarget = v[label] - top;
+            float total = 0;
+            for (int c = 0; c < k; c++) { v[c] = expf(v[c] - top); total += v[c]; }
+            loss += (double)(logf(total) - shiftedTarget);
+            const float inv = 1.0f / total;
+            for (int c = 0; c < k; c++) v[c] *= inv;
+            for (int c = k; c < 16; c++) v[c] = 0;
+            v[label] -= 1;
+            for (int c = 0; c < 16; c++) gb[c] += v[c];
+            g[2 * r] = _mm256_loadu_ps(v);
+            g[2 * r + 1] = _mm256_loadu_ps(v + 8);
+        }
+        for (int j = 0; j < d; j++) {
+            __m256 a0 = _mm256_loadu_ps(gw + (size_t)j * 16), a1 = _mm256_loadu_ps(gw + (size_t)j * 16 + 8);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < 4; r++) {
+                const __m256 xv = _mm256_broadcast_ss(xr[r] + j);
+                a0 = _mm256_fmadd_ps(xv, g[2 * r], a0);
+                a1 = _mm256_fmadd_ps(xv, g[2 * r + 1], a1);
+            }
+            _mm256_storeu_ps(gw + (size_t)j * 16, a0);
+            _mm256_storeu_ps(gw + (size_t)j * 16 + 8, a1);
+        }
+    }
+    return loss;
+}
+
+CK_AVX2 static __m256i tail_mask_avx2(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+CK_AVX2 static float dot_avx2(const float *a, const float *b, int n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int j = 0;
+    for (; j + 16 <= n; j += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(b + j + 8), s1);
+    }
+    for (; j + 8 <= n; j += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), s0);
+    if (j < n) {
+        const __m256i m = tail_mask_avx2(n - j);
+        s1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + j, m), _mm256_maskload_ps(b + j, m), s1);
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, _mm256_add_ps(s0, s1));
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+CK_AVX2 static void axpy_avx2(float alpha, const float *x, float *y, int n) {
+    const __m256 va = _mm256_set1_ps(alpha);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(y + j, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j)));
+    if (j < n) {
+        const __m256i m = tail_mask_avx2(n - j);
+        _mm256_maskstore_ps(y + j, m, _mm256_fmadd_ps(va, _mm256_maskload_ps(x + j, m), _mm256_maskload_ps(y + j, m)));
+    }
+}
 #else
 static int has_avx512(void) { return 0; }
 #endif
@@ -162,6 +286,7 @@ static double softmax_xent_portable(const float *x, int n, int d, const int32_t 
 void ck_times_narrow_rows(const float *x, int d, const int32_t *rowIndex, int n, const float *w16, float *z16) {
 #if defined(__x86_64__)
     if (has_avx512()) { times_narrow_rows_avx512(x, d, rowIndex, n, w16, z16); return; }
+    if (has_avx2()) { times_narrow_rows_avx2(x, d, rowIndex, n, w16, z16); return; }
 #endif
     for (int i = 0; i < n; i++) times_narrow_portable(x + (size_t)rowIndex[i] * d, 1, d, w16, z16 + (size_t)i * 16);
 }
@@ -169,6 +294,7 @@ void ck_times_narrow_rows(const float *x, int d, const int32_t *rowIndex, int n,
 void ck_times_narrow(const float *x, int n, int d, const float *w16, float *z16) {
 #if defined(__x86_64__)
     if (has_avx512()) { times_narrow_avx512(x, n, d, w16, z16); return; }
+    if (has_avx2()) { times_narrow_avx2(x, n, d, w16, z16); return; }
 #endif
     times_narrow_portable(x, n, d, w16, z16);
 }
@@ -177,6 +303,7 @@ double ck_softmax_cross_entropy(const float *x, int n, int d, const int32_t *y, 
                                 const float *b16, int k, float *gradW16, float *gradB16) {
 #if defined(__x86_64__)
     if (has_avx512()) return softmax_xent_avx512(x, n, d, y, w16, b16, k, gradW16, gradB16);
+    if (has_avx2()) return softmax_xent_avx2(x, n, d, y, w16, b16, k, gradW16, gradB16);
 #endif
     return softmax_xent_portable(x, n, d, y, w16, b16, k, gradW16, gradB16);
 }
@@ -184,6 +311,7 @@ double ck_softmax_cross_entropy(const float *x, int n, int d, const int32_t *y, 
 float ck_dot(const float *a, const float *b, int n) {
 #if defined(__x86_64__)
     if (has_avx512()) return dot_avx512(a, b, n);
+    if (has_avx2()) return dot_avx2(a, b, n);
 #endif
     float s[8] = {0};
     int j = 0;
@@ -197,6 +325,7 @@ float ck_dot(const float *a, const float *b, int n) {
 void ck_axpy(float alpha, const float *x, float *y, int n) {
 #if defined(__x86_64__)
     if (has_avx512()) { axpy_avx512(alpha, x, y, n); return; }
+    if (has_avx2()) { axpy_avx2(alpha, x, y, n); return; }
 #endif
     for (int j = 0; j < n; j++) y[j] += alpha * x[j];
 }

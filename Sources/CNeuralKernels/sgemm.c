@@ -121,6 +121,69 @@ static void kernel_avx512_16(int kc, const float *Ap, const float *Bp, int bstri
         _mm512_mask_storeu_ps(row, m0, overwrite ? c0[r] : _mm512_add_ps(_mm512_maskz_loadu_ps(m0, row), c0[r]));
     }
 }
+
+// AVX2 + FMA (CPUs without AVX-512): the MR×NR tile in blocks of 5 rows × 16 columns, 10 ymm
+// accumulators each. B is always packed here (zero columns past N), so its loads are whole; only
+// the stores are masked. Each element is the same chain of fused multiply-adds over k as in
+// kernel_avx512, so both give the same bits.
+__attribute__((target("avx2,fma")))
+static __m256i avx2_mask(int n) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lanes);
+}
+
+__attribute__((target("avx2,fma")))
+static void avx2_store(float *row, __m256 v, int cols, int overwrite) {
+    if (cols >= 8) {
+        _mm256_storeu_ps(row, overwrite ? v : _mm256_add_ps(_mm256_loadu_ps(row), v));
+    } else if (cols > 0) {
+        __m256i m = avx2_mask(cols);
+        _mm256_maskstore_ps(row, m, overwrite ? v : _mm256_add_ps(_mm256_maskload_ps(row, m), v));
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr, int overwrite) {
+    if (nr <= 8) {
+        // One ymm of columns: all 10 rows at once.
+        __m256 c[MR];
+        for (int r = 0; r < MR; r++) c[r] = _mm256_setzero_ps();
+        const float *a = Ap, *b = Bp;
+        for (int k = 0; k < kc; k++) {
+            __m256 b0 = _mm256_loadu_ps(b);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < MR; r++) c[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r), b0, c[r]);
+            a += MR;
+            b += bstride;
+        }
+        for (int r = 0; r < mr; r++) avx2_store(C + (size_t)r * ldc, c[r], nr, overwrite);
+        return;
+    }
+    for (int j0 = 0; j0 < nr; j0 += 16) {
+        for (int r0 = 0; r0 < mr; r0 += 5) {
+            __m256 c0[5], c1[5];
+            for (int r = 0; r < 5; r++) { c0[r] = _mm256_setzero_ps(); c1[r] = _mm256_setzero_ps(); }
+            const float *a = Ap + r0, *b = Bp + j0;
+            for (int k = 0; k < kc; k++) {
+                __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma clang loop unroll(full)
+                for (int r = 0; r < 5; r++) {
+                    __m256 av = _mm256_broadcast_ss(a + r);
+                    c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+                    c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+                }
+                a += MR;
+                b += bstride;
+            }
+            int rows = mr - r0 < 5 ? mr - r0 : 5, cols = nr - j0;
+            for (int r = 0; r < rows; r++) {
+                float *row = C + (size_t)(r0 + r) * ldc + j0;
+                avx2_store(row, c0[r], cols, overwrite);
+                avx2_store(row + 8, c1[r], cols - 8, overwrite);
+            }
+        }
+    }
+}
 #endif
 
 static void kernel_portable(int kc, const float *Ap, const float *Bp, int bstride, float *C, int ldc, int mr, int nr, int overwrite) {
@@ -149,6 +212,9 @@ void nk_sgemm(int transA, int transB, int M, int N, int K,
         for (int i = 0; i < M; i++) for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= beta;
     if (K <= 0) return;
     int avx = nk_uses_avx512();
+#if defined(__x86_64__)
+    int avx2 = !avx && (cvd_cpu_features() & CVD_CPU_AVX2) != 0;
+#endif
     // Per-thread packing buffers, grown on demand and kept for the thread's lifetime.
     static __thread float *apack = NULL, *bpack = NULL;
     if (!apack) apack = aligned_alloc(64, sizeof(float) * MC * KC);
@@ -175,6 +241,7 @@ void nk_sgemm(int transA, int transB, int M, int N, int K,
 #if defined(__x86_64__)
                         if (avx && nr <= 16) { kernel_avx512_16(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr, overwrite); continue; }
                         if (avx) { kernel_avx512(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr, overwrite); continue; }
+                        if (avx2) { kernel_avx2(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr, overwrite); continue; }
 #endif
                         kernel_portable(kc, apack + (size_t)ir * kc, bp, bstride, c, ldc, mr, nr, overwrite);
                     }

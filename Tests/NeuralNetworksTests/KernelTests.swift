@@ -17,6 +17,38 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The AVX2 + FMA micro-kernel (CPUs without AVX-512) against the same reference.
+    func testAVX2SGEMMMatchesDoubleReference() throws {
+        try XCTSkipUnless(CPUFeatures.hardware.contains(.avx2), "the CPU has no AVX2")
+        CPUFeatures.withLimit(.avx2) {
+            XCTAssertFalse(Kernels.usesAVX512)
+            checkSGEMM()
+        }
+    }
+
+    /// Where the CPU has both, the AVX2 kernel sums every element in the AVX-512 kernel's order:
+    /// the same bits.
+    func testAVX2AndAVX512KernelsGiveTheSameBits() throws {
+        try XCTSkipUnless(CPUFeatures.hardware.isSuperset(of: [.avx2, .avx512]), "the CPU lacks AVX2 or AVX-512")
+        var rng = Xoshiro256(seed: 5)
+        let (m, n, k) = (37, 75, 300)
+        let a = (0..<(m * k)).map { _ in rng.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in rng.uniform(-1, 1) }
+        func product() -> [Float] {
+            var c = [Float](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        Kernels.sgemmSingle(transA: false, transB: true, m: m, n: n, k: k, a: ap.baseAddress!, lda: k,
+                                            b: bp.baseAddress!, ldb: k, c: cp.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            return c
+        }
+        let wide = product()
+        XCTAssertEqual(CPUFeatures.withLimit(.avx2) { product() }, wide)
+    }
+
     private func checkSGEMM() {
         var rng = Xoshiro256(seed: 11)
         // (m, n, k): edges of 10-row and 32/16-column panels, K = 1, one block, uneven blocks, 2 blocks.

@@ -17,12 +17,17 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         var rows: [(String, Double, String)] = []
-        FileHandle.standardError.write(Data("BLAS: \(BLAS.description); threads: \(Parallel.threadCount)\n".utf8))
+        FileHandle.standardError.write(Data("BLAS: \(BLAS.description); kernels: \(CPUFeatures.description); threads: \(Parallel.threadCount)\n".utf8))
+        // The limit every kernel is measured against: independent FMAs on every thread.
+        let peak = CPUFeatures.fmaPeakGflops(seconds: quick ? 0.1 : 0.3, repeats: quick ? 2 : 5)
+        FileHandle.standardError.write(Data(String(format: "FMA limit (%@, %d threads): %.1f GFLOP/s\n", CPUFeatures.description, Parallel.threadCount, peak).utf8))
+        rows.append(("fma_peak", peak, "gflops"))
         let sizes = quick ? [256, 512] : [512, 1024, 2048]
         for n in sizes {
             let g = sgemmGflops(n: n, repeats: quick ? 2 : 5)
             FileHandle.standardError.write(Data(String(format: "sgemm %d³: %.1f GFLOP/s\n", n, g).utf8))
             rows.append(("sgemm_\(n)", g, "gflops"))
+            rows.append(("sgemm_\(n)_share_of_fma_peak", g / peak, "ratio"))
         }
         let csv = "benchmark,value,unit\n" + rows.map { String(format: "%@,%.2f,%@", $0.0, $0.1, $0.2) }.joined(separator: "\n") + "\n"
         try writeFileAtomically(csv, to: out)

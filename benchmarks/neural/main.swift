@@ -52,7 +52,7 @@ struct BenchNeural: ParsableCommand {
     var profile = false
 
     func run() throws {
-        log("BLAS: \(BLAS.description); threads: \(Parallel.threadCount)")
+        log("BLAS: \(BLAS.description); kernels: \(CPUFeatures.description); threads: \(Parallel.threadCount)")
         if profile { try profileLeNet(); return }
         var rows: [(String, String, Double)] = []
         let repeats = quick ? 2 : 5
@@ -73,6 +73,24 @@ struct BenchNeural: ParsableCommand {
             let mlpSpeed = try throughput(images: mlpImages, repeats: repeats) { try Models.mlp(inputs: 784, hidden: [100], outputs: 10, seed: 0) }
             log(String(format: "mlp100_train: %.0f images/s", mlpSpeed))
             rows.append(("mlp100_train", "images_per_s", mlpSpeed))
+            // Prediction throughput at batch 256 (inference mode: no dropout, batch norm's running
+            // statistics), as the reference measures it under torch.no_grad() and eval().
+            let lenetInfer = try inferenceThroughput(images: quick ? 256 * 8 : 256 * 40, repeats: repeats) { try Models.lenet5(seed: 0) }
+            log(String(format: "lenet5_infer: %.0f images/s", lenetInfer))
+            rows.append(("lenet5_infer", "images_per_s", lenetInfer))
+            let mlpInfer = try inferenceThroughput(images: quick ? 256 * 100 : 256 * 400, repeats: repeats) { try Models.mlp(inputs: 784, hidden: [100], outputs: 10, seed: 0) }
+            log(String(format: "mlp100_infer: %.0f images/s", mlpInfer))
+            rows.append(("mlp100_infer", "images_per_s", mlpInfer))
+            // Each row's effective rate against the machine's own multiply-add limit, measured here.
+            let peak = CPUFeatures.fmaPeakGflops(seconds: quick ? 0.1 : 0.3)
+            rows.append(("fma_peak", "gflops", peak))
+            for (task, speed, flops) in [("lenet5_train", lenetSpeed, 3 * lenetForwardFlops), ("mlp100_train", mlpSpeed, 3 * mlpForwardFlops),
+                                         ("lenet5_infer", lenetInfer, lenetForwardFlops), ("mlp100_infer", mlpInfer, mlpForwardFlops)] {
+                let gflops = speed * flops / 1e9
+                log(String(format: "%@: %.1f GFLOP/s, %.0f%% of the FMA limit (%.1f GFLOP/s, %@)", task, gflops, 100 * gflops / peak, peak, CPUFeatures.description))
+                rows.append((task + "_gflops", "gflops", gflops))
+                rows.append((task + "_share_of_fma_peak", "ratio", gflops / peak))
+            }
         }
 
         var runs: [(task: String, classifier: NeuralNetworkClassifier, train: Dataset, test: Dataset)] = []
@@ -160,6 +178,27 @@ struct BenchNeural: ParsableCommand {
         // shows the work itself (images per CPU-second, times the threads for the ideal both-core rate).
         log(String(format: "  %.0f images per CPU-second (%.0f images/s if %d threads had their cores to themselves); load %@",
                    bestCPU, bestCPU * Double(Parallel.threadCount), Parallel.threadCount, loadAverage()))
+        return best
+    }
+
+    /// Multiply-adds ×2 of one image's forward pass: LeNet-5 (conv 1→20 5×5 on 28×28, conv 20→50
+    /// 5×5 on 14×14, dense 2450→500→10) and the MLP (784→100→10). Training costs about three
+    /// forward passes (the backward pass computes two products per layer).
+    var lenetForwardFlops: Double { 2 * (28 * 28 * 20 * 25 + 14 * 14 * 50 * 20 * 25 + 2450 * 500 + 500 * 10) }
+    var mlpForwardFlops: Double { 2 * (784 * 100 + 100 * 10) }
+
+    /// Best-of-`repeats` images per second of the network's inference outputs, batch 256.
+    func inferenceThroughput(images: Int, repeats: Int, _ make: () throws -> Sequential) throws -> Double {
+        var rng = Xoshiro256(seed: 8)
+        let x = Matrix(rows: images, cols: 784, data: (0..<images * 784).map { _ in rng.uniform() })
+        let model = try make()
+        _ = try model.outputs(x.rows(0..<min(images, 512)), batchSize: 256)  // warm-up
+        var best = 0.0
+        for _ in 0..<repeats {
+            let t = Stopwatch()
+            _ = try model.outputs(x, batchSize: 256)
+            best = max(best, Double(images) / t.seconds)
+        }
         return best
     }
 

@@ -30,6 +30,11 @@ void tk_blas_set_threads(int n);
 /// 1 when this CPU (and OS) supports the AVX-512 F/BW/DQ/VL instructions.
 int tk_cpu_has_avx512(void);
 
+/// Runs `iterations` rounds of independent fused multiply-adds in the widest vector unit the kernels
+/// may use (see cpu_features.h) on the calling thread; returns the floating-point operations done
+/// (2 per multiply-add and lane). `sink` receives a value that depends on every result.
+double tk_fma_loop(long iterations, float *sink);
+
 /// Temporary files being written (for removal by a signal handler): register returns a slot
 /// (or -1), unregister frees it after the rename, unlink_all removes every registered file and is
 /// async-signal-safe.
