@@ -42,9 +42,11 @@ final class TablesAndPlotsTests: XCTestCase {
         XCTAssertEqual(right, RGB.white.mixed(with: RGB.classColor(1), 0.6))
         // The boundary is traced at the column where the class changes (pixel 19 → 20).
         XCTAssertEqual(a[x0 + 19, y0 + 20, 0], 60)
-        // Ticks at nice numbers on both axes, the axis titles and the grid size in words.
+        // Ticks at nice numbers on both axes (on a plot this small, labels that would touch their
+        // neighbour are left out, so only the ends and the middle are sure), the axis titles and
+        // the grid size in words.
         let svg = figure.svg()
-        for text in ["−1.0", "−0.5", "0.0", "0.5", "1.0", "x₁", "x₂", "model evaluated on a 40×40 grid"] {
+        for text in ["−1.0", "0.0", "1.0", "x₁", "x₂", "model evaluated on a 40×40 grid"] {
             XCTAssertTrue(svg.contains("\n" + text + "\n") || svg.contains(">" + text + "\n") || svg.contains("\n" + text + "<"), text)
         }
     }
