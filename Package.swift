@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // Classical vs deep image classification, in Swift: one library target per module of the design
 // (Tensors, ImageFiles, Datasets, Classifiers, BagOfWords, NeuralNetworks, ...), C shims for BLAS and
-// the image codecs, one executable per experiment.
+// the image codecs, cairo for the figures, one executable per experiment.
 import PackageDescription
 
 // Numeric kernels share raw buffers between the worker threads by design; the Swift 5 language
@@ -47,13 +47,16 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
         ),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        // cairo (Debian's libcairo2-dev): the figures' anti-aliased lines and DejaVu Sans text, drawn
+        // once and written on its image surface (PNG, PPM) and its SVG surface.
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: - Library modules
         .target(name: "Tensors", dependencies: ["CTensorKernels", "CCPUFeatures"]),
         .target(name: "ImageFiles", dependencies: ["Tensors", "CImageCodecs"]),
         .target(name: "Datasets", dependencies: ["Tensors", "ImageFiles", "CZlib"]),
         .target(name: "Classifiers", dependencies: ["Tensors", "CClassicalKernels"]),
-        .target(name: "Plots", dependencies: ["Tensors", "ImageFiles"]),
+        .target(name: "Plots", dependencies: ["Tensors", "ImageFiles", "CCairo"]),
         .target(name: "Experiments", dependencies: ["Tensors", "ImageFiles", "Datasets", "Classifiers", "BagOfWords", "Descriptors", "NeuralNetworks", "Plots", argumentParser]),
         .target(name: "BagOfWords", dependencies: ["Tensors", "Classifiers", "CClassicalKernels"]),
         // Local descriptors (HOG today); they read pixels from Tensors and nothing else.

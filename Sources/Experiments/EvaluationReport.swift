@@ -30,7 +30,7 @@ public struct EvaluationSummary: Codable, Equatable, Sendable {
 }
 
 /// Scores `probabilities` (one row per image of `data`) and writes the report into `folder`:
-/// summary.json, per-class.csv/.md, confusion.csv/.md, confusion.png, mistakes.png (the
+/// summary.json, per-class.csv/.md, confusion.csv/.md, confusion.png/.svg, mistakes.png/.svg (the
 /// `galleryCount` most confident mistakes, with true and predicted labels). Returns the summary.
 @discardableResult
 public func writeEvaluationReport(model: String, data: Dataset, source: String, probabilities p: Matrix,
@@ -48,9 +48,9 @@ public func writeEvaluationReport(model: String, data: Dataset, source: String, 
     }
     try table.write(to: folder, stem: "per-class")
     try confusionTable(counts, classNames: data.classNames).write(to: folder, stem: "confusion")
-    // PNG only: the report sits in the model folder, which stays small.
-    try writeImage(confusionHeatMap(counts, classNames: data.classNames, title: String(format: "%@: accuracy %.4f", model, acc)),
-                   toPath: folder + "/confusion.png")
+    // PNG and SVG, no PPM: the report sits in the model folder, which stays small.
+    try writeFigure(confusionHeatMap(counts, classNames: data.classNames, title: String(format: "%@: accuracy %.4f", model, acc)),
+                    to: folder, stem: "confusion", ppm: false)
 
     // The most confident mistakes first (ties: the earlier image).
     let wrong = (0..<data.count).filter { predicted[$0] != data.labels[$0] }
@@ -62,8 +62,8 @@ public func writeEvaluationReport(model: String, data: Dataset, source: String, 
         return (image, ["true: " + data.classNames[data.labels[i]],
                         String(format: "pred: %@ %.2f", data.classNames[predicted[i]], p[i, predicted[i]])])
     }
-    try writeImage(mistakesGallery(items, columns: 6, title: "\(model): the \(items.count) most confident of \(wrong.count) mistakes"),
-                   toPath: folder + "/mistakes.png")
+    try writeFigure(mistakesGallery(items, columns: 6, title: "\(model): the \(items.count) most confident of \(wrong.count) mistakes"),
+                    to: folder, stem: "mistakes", ppm: false)
 
     let summary = EvaluationSummary(
         model: model, data: source, images: data.count, accuracy: acc,
@@ -94,12 +94,13 @@ public func loadLabelledFolder(_ path: String, classNames: [String], shape: Imag
     return (data, contents.skippedFiles)
 }
 
-/// The learning curve of a network as a chart of accuracy and loss per epoch.
-public func learningCurveChart(_ curve: LearningCurve, title: String) -> Image {
-    var series = [Series(name: "train acc", points: curve.epochs.map { (Double($0.epoch), $0.trainAccuracy) })]
+/// The learning curve of a network as a chart of its accuracy per epoch (training set dashed,
+/// held-out set solid, the same color).
+public func learningCurveChart(_ curve: LearningCurve, title: String) -> Figure {
+    var series = [Series(name: "training accuracy", points: curve.epochs.map { (Double($0.epoch), $0.trainAccuracy) }, colorIndex: 4, dashed: true)]
     if curve.epochs.contains(where: { $0.testAccuracy != nil }) {
-        series.append(Series(name: "test acc", points: curve.epochs.map { (Double($0.epoch), $0.testAccuracy ?? 0) }))
+        series.append(Series(name: "held-out accuracy", points: curve.epochs.map { (Double($0.epoch), $0.testAccuracy ?? 0) }, colorIndex: 4, dashed: false))
     }
     let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
-    return lineChart(series, title: title, xLabel: "EPOCH", yLabel: "ACC", yRange: (min(lowest, 0.9) - 0.01)...1.0)
+    return lineChart(series, title: title, xLabel: "epoch", yLabel: "accuracy", yRange: (min(lowest, 0.9) - 0.01)...1.0)
 }

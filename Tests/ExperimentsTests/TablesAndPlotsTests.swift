@@ -25,17 +25,30 @@ final class TablesAndPlotsTests: XCTestCase {
         }
         let style = DecisionBoundaryStyle(xRange: -1...1, yRange: -1...1, resolution: 40)
         let points = Matrix(rows: 0, cols: 2)
-        let a = try renderDecisionBoundary(probabilities: probabilities, points: points, labels: [], style: style)
-        let b = try renderDecisionBoundary(probabilities: probabilities, points: points, labels: [], style: style)
+        let figure = try renderDecisionBoundary(probabilities: probabilities, points: points, labels: [], style: style)
+        let a = figure.rendered()
+        let b = try renderDecisionBoundary(probabilities: probabilities, points: points, labels: [], style: style).rendered()
         XCTAssertEqual(a, b)
-        XCTAssertEqual(a.width, 40 + 48)
-        // Plot area starts at (24, 24): a pixel left of the middle shows class 0's color, one right of it class 1's.
-        let left = RGB(a[24 + 5, 24 + 20, 0], a[24 + 5, 24 + 20, 1], a[24 + 5, 24 + 20, 2])
-        let right = RGB(a[24 + 34, 24 + 20, 0], a[24 + 34, 24 + 20, 1], a[24 + 34, 24 + 20, 2])
+        XCTAssertEqual([a.width, a.height], [figure.width, figure.height])
+        // The plot area is the 40×40 evaluation grid, at whole pixels: a pixel left of the middle
+        // shows class 0's color, one right of it class 1's.
+        let area = try XCTUnwrap(figure.plotArea)
+        XCTAssertEqual([area.width, area.height], [40, 40])
+        XCTAssertEqual(area.x, area.x.rounded())
+        let (x0, y0) = (Int(area.x), Int(area.y))
+        let left = RGB(a[x0 + 5, y0 + 20, 0], a[x0 + 5, y0 + 20, 1], a[x0 + 5, y0 + 20, 2])
+        let right = RGB(a[x0 + 34, y0 + 20, 0], a[x0 + 34, y0 + 20, 1], a[x0 + 34, y0 + 20, 2])
         XCTAssertEqual(left, RGB.white.mixed(with: RGB.classColor(0), 0.6))
         XCTAssertEqual(right, RGB.white.mixed(with: RGB.classColor(1), 0.6))
         // The boundary is traced at the column where the class changes (pixel 19 → 20).
-        XCTAssertEqual(a[24 + 19, 24 + 20, 0], 60)
+        XCTAssertEqual(a[x0 + 19, y0 + 20, 0], 60)
+        // Ticks at nice numbers on both axes (on a plot this small, labels that would touch their
+        // neighbour are left out, so only the ends and the middle are sure), the axis titles and
+        // the grid size in words.
+        let svg = figure.svg()
+        for text in ["−1.0", "0.0", "1.0", "x₁", "x₂", "model evaluated on a 40×40 grid"] {
+            XCTAssertTrue(svg.contains("\n" + text + "\n") || svg.contains(">" + text + "\n") || svg.contains("\n" + text + "<"), text)
+        }
     }
 
     func testTileGridMapsZeroToMidGray() {

@@ -195,10 +195,12 @@ struct BagOfWordsExperiment: ParsableCommand {
             try SeedRuns(results: table, correct: nil).write(to: out, stem: "sweep")
             let ablationSeries = ablationDescriptors.compactMap { d in ablationCurves[d.descriptor].map { seriesOverSeeds(name: d.descriptor.rawValue, points: $0) } }
             try writeFigure(lineChart(ablationSeries, title: "Test accuracy by descriptor and encoding (pooling \(poolingName(tablePooling)))",
-                                      xLabel: "1 HARD  2 TRIANGLE  3 VLAD  4 FISHER", yLabel: "ACC"),
+                                      xLabel: "encoding of the local descriptors", yLabel: "test accuracy",
+                                      xTicks: LocalEncoding.allCases.enumerated().map { (Double($0.offset + 1), $0.element.rawValue) }),
                             to: out, stem: "ablation")
             let series = VisualWordEncoding.allCases.compactMap { enc in curves[enc].map { seriesOverSeeds(name: enc == .hard ? "hard histogram" : "triangle code", points: $0) } }
-            let chart = lineChart(series, title: "Test accuracy vs codebook size (pooling \(poolingName(tablePooling)))", xLabel: "WORDS", yLabel: "ACC", logX: true)
+            let chart = lineChart(series, title: "Test accuracy vs codebook size (pooling \(poolingName(tablePooling)))", xLabel: "visual words in the codebook", yLabel: "test accuracy",
+                                  logX: true, xTicks: Set(series.flatMap { $0.points.map(\.x) }).sorted().map { ($0, String(Int($0))) })
             try writeFigure(chart, to: out, stem: "accuracy-vs-codebook")
             for (encoding, words) in codebooks.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 // Each visual word is a 6×6 patch (after contrast normalization, and whitening for the

@@ -105,7 +105,7 @@ struct CapacityExperiment: ParsableCommand {
             try SeedRuns(results: table, correct: nil).write(to: out, stem: "capacity")
             let series = seriesOrder.compactMap { key in points[key].map { seriesOverSeeds(name: key, points: $0) } }
             let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
-            let chart = lineChart(series, title: "MLP test accuracy vs learned parameters", xLabel: "PARAMETERS", yLabel: "ACC",
+            let chart = lineChart(series, title: "MLP test accuracy vs learned parameters", xLabel: "learned parameters", yLabel: "test accuracy",
                                   yRange: (lowest - 0.01)...1.0, logX: true, width: 560, height: 360)
             try writeFigure(chart, to: out, stem: "accuracy-vs-parameters")
 

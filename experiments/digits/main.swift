@@ -261,7 +261,8 @@ struct DigitsExperiment: ParsableCommand {
         }
         let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
         let title = "Learning curves on \(dataName)" + (seeds.count > 1 ? " (mean, ± sd over \(seeds.count) seeds)" : "")
-        let chart = lineChart(series, title: title, xLabel: "EPOCH", yLabel: "ACC", yRange: (min(lowest, 0.9) - 0.01)...1.0)
+        for i in series.indices { series[i].colorIndex = i / 2; series[i].dashed = i % 2 == 0 }  // a model's color; training dashed
+        let chart = lineChart(series, title: title, xLabel: "epoch", yLabel: "accuracy", yRange: (min(lowest, 0.9) - 0.01)...1.0)
         try writeFigure(chart, to: out, stem: "learning-curves")
     }
 }

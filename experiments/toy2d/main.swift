@@ -68,14 +68,14 @@ struct Toy2DExperiment: ParsableCommand {
 
             var results = Table(columns: ["dataset", "model", "seed", "train_accuracy", "test_accuracy"])
             var correct = Table(columns: ["dataset", "model", "seed", "test_count", "test_fingerprint", "correct"])
-            var pictures: [[Image]] = []
+            var pictures: [[Figure]] = []
             var majority: [Toy2D: [Double]] = [:]
             var testAccuracies: [String: [Double]] = [:]
             let modelNames = ["logreg", "knn\(k)"] + hiddenSizes.map { "mlp-h\($0)" }
             let progress = Progress(experiment: "toy2d", steps: Toy2D.allCases.count * modelNames.count * seeds.count)
 
             for problem in Toy2D.allCases {
-                var row: [Image] = []
+                var row: [Figure] = []
                 for (s, seed) in seeds.enumerated() {
                     let train = try problem.generate(count: nTrain, seed: seed)
                     let test = try problem.generate(count: nTest, seed: seed &+ testSeedOffset)

@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
             be given as an option (those of other models are refused). The model folder gets model.json (the model card), \
             the learned tensors (learned-<hash>.safetensors), the report on the held-out images in evaluation/ (accuracy, \
             per-class precision and recall, confusion matrix, most confident mistakes, summary.json) and, for networks, \
-            learning-curve.csv and learning-curve.png. Models: \(ModelCatalog.names.joined(separator: ", ")).
+            learning-curve.csv and learning-curve.png/.svg. Models: \(ModelCatalog.names.joined(separator: ", ")).
             """)
 
     @Option(parsing: .unconditional, help: "Model: \(ModelCatalog.names.joined(separator: ", ")).")
@@ -131,7 +131,7 @@ struct Train: ParsableCommand {
             try saveModel(e.model, card: card, to: out)
             if let curve = e.learningCurve {
                 try curve.write(to: out + "/learning-curve.csv")
-                try writeImage(learningCurveChart(curve, title: "\(entry.name) on \(train.name)"), toPath: out + "/learning-curve.png")
+                try writeFigure(learningCurveChart(curve, title: "\(entry.name) on \(train.name)"), to: out, stem: "learning-curve", ppm: false)
             }
             var report = ""
             if heldOut.count > 0 {
@@ -149,7 +149,7 @@ struct Train: ParsableCommand {
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a saved model on a labelled image folder (one sub-folder per class) and write a report.",
-        discussion: "Writes to --out: summary.json (accuracy, per-class precision, recall and F1, confusion matrix), per-class.csv/.md, confusion.csv/.md with a heat map confusion.png, and mistakes.png, a gallery of the most confident mistakes with true and predicted labels. Prints the accuracy.")
+        discussion: "Writes to --out: summary.json (accuracy, per-class precision, recall and F1, confusion matrix), per-class.csv/.md, confusion.csv/.md with a heat map confusion.png/.svg, and mistakes.png/.svg, a gallery of the most confident mistakes with true and predicted labels. Prints the accuracy.")
 
     @Option(parsing: .unconditional, help: "Folder of a model saved by `cvd train`.")
     var model: String
