@@ -172,7 +172,8 @@ public struct SeedRuns: Sendable {
     }
 
     /// One row per key: n, then for each metric its mean (named as the metric), `_std`, `_ci95_low` and
-    /// `_ci95_high` (empty with one seed; an accuracy's interval is clipped to [0, 1]). Numbers keep the
+    /// `_ci95_high` (empty with one seed; an accuracy's interval is clipped to [0, 1], that of a
+    /// time or a count, never negative, to [0, ∞)). Numbers keep the
     /// decimals of the per-seed table.
     public func summary() -> (csv: Table, markdown: Table) {
         let s = seedColumn
@@ -192,6 +193,10 @@ public struct SeedRuns: Sendable {
                 // An accuracy's interval stays within [0, 1] (the t-interval of a few seeds can cross 1).
                 if results.columns[m].contains("accuracy"), values.allSatisfy({ (0...1).contains($0) }), let ci = summary.ci95 {
                     summary.ci95 = max(0, ci.lowerBound)...min(1, ci.upperBound)
+                }
+                // A time or a count is never negative: its interval starts at 0 at the lowest.
+                if !results.columns[m].contains("accuracy"), values.allSatisfy({ $0 >= 0 }), let ci = summary.ci95, ci.lowerBound < 0 {
+                    summary.ci95 = 0...max(0, ci.upperBound)
                 }
                 func f(_ v: Double) -> String { String(format: "%.\(decimals)f", v) }
                 csvRow += [.text(f(summary.mean)), .text(summary.std.map(f) ?? ""),
