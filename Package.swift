@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "CImageCodecs",
-            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("gif"), .linkedLibrary("z")]
         ),
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         // cairo (Debian's libcairo2-dev): the figures' anti-aliased lines and DejaVu Sans text, drawn

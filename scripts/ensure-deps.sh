@@ -4,8 +4,9 @@
 # optional OpenBLAS, without which matrix products use the slower built-in kernel).
 set -euo pipefail
 
-# cairo draws the figures (PNG and SVG); fontconfig finds their font, DejaVu Sans.
-required=(libpng-dev libjpeg-dev zlib1g-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core)
+# cairo draws the figures (PNG and SVG); fontconfig finds their font, DejaVu Sans; giflib writes
+# the animated GIFs of toy2d.
+required=(libpng-dev libjpeg-dev zlib1g-dev libgif-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core)
 optional=(libopenblas0)
 
 if ! command -v swift >/dev/null 2>&1; then
@@ -13,7 +14,7 @@ if ! command -v swift >/dev/null 2>&1; then
     exit 1
 fi
 if ! command -v dpkg-query >/dev/null 2>&1; then
-    echo "note: not a Debian-based system; make sure libpng, libjpeg, zlib, cairo, fontconfig, the DejaVu fonts (and OpenBLAS for speed) are installed." >&2
+    echo "note: not a Debian-based system; make sure libpng, libjpeg, zlib, giflib, cairo, fontconfig, the DejaVu fonts (and OpenBLAS for speed) are installed." >&2
     exit 0
 fi
 

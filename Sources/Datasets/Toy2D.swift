@@ -1,11 +1,13 @@
-// The four two-class toy problems of the lectures ("Can logistic regression handle these cases?"):
-// points in the plane, seeded, with exactly balanced classes, for decision-boundary pictures.
+// The four two-class toy problems of the lectures ("Can logistic regression handle these cases?"),
+// then two three-class ones (CS231n's spiral, three blobs): points in the plane, seeded, with
+// exactly balanced classes, for decision-boundary pictures.
+import Foundation
 import Tensors
 
-/// A two-class problem in the plane. Shapes are drawn in the square [-1, 1]²; `noise` then moves
-/// every point by an independent Gaussian offset of that standard deviation, so a few points may
-/// leave the square (`plotRange` leaves room for them). Class 0 and class 1 get `count / 2` points
-/// each (class 0 takes the odd one).
+/// A problem in the plane. Shapes are drawn in the square [-1, 1]²; `noise` then moves every point
+/// by an independent Gaussian offset of that standard deviation, so a few points may leave the
+/// square (`plotRange` leaves room for them). Each class gets `count / classCount` points, the
+/// first `count % classCount` classes one more.
 ///
 /// - Diagonal Band: class 1 fills the band |x − y| / √2 < `spread` along the diagonal y = x;
 ///   class 0 fills the two corners of the square on either side. Not linearly separable.
@@ -18,6 +20,11 @@ import Tensors
 ///   class 0 fills the rest of the square, between and around them. Symmetric through the origin,
 ///   so logistic regression stays at chance; two hidden units can only cut out one band (about
 ///   80 % correct), a network needs about 4–10 units to enclose both pockets.
+/// - Spiral (three classes, as in CS231n's notes): three arms winding out from the origin, class k
+///   at radii r evenly spaced in [0, 1] and angles 4k + 4r plus Gaussian noise of standard deviation
+///   `spread` (radians). No line separates any arm from the others; a network needs many units.
+/// - Blobs (three classes): Gaussian blobs of standard deviation `spread` at radius 0.55 from the
+///   origin, 120° apart (class 0 straight up). Lines separate them well: logistic regression's case.
 ///
 /// With the default spreads and noise 0.03, 5-NN reaches about 96–100 % on 500 fresh test points.
 public enum Toy2D: String, CaseIterable, Sendable {
@@ -25,6 +32,8 @@ public enum Toy2D: String, CaseIterable, Sendable {
     case onePocket = "one-pocket"
     case fourGaussians = "four-gaussians"
     case twoPockets = "two-pockets"
+    case spiral = "spiral"
+    case blobs = "blobs"
 
     /// The lecture's title of the problem.
     public var title: String {
@@ -33,16 +42,29 @@ public enum Toy2D: String, CaseIterable, Sendable {
         case .onePocket: return "One Pocket"
         case .fourGaussians: return "Four Gaussians"
         case .twoPockets: return "Two Pockets"
+        case .spiral: return "Spiral"
+        case .blobs: return "Three Blobs"
         }
     }
 
-    /// The size parameter of the shape: band half-width, pocket radius or blob standard deviation.
+    /// The size parameter of the shape: band half-width, pocket radius, blob standard deviation or
+    /// the spiral's angle noise.
     public var defaultSpread: Float {
         switch self {
         case .diagonalBand: return 0.3
         case .onePocket: return 0.5
         case .fourGaussians: return 0.15
         case .twoPockets: return 0.3
+        case .spiral: return 0.2
+        case .blobs: return 0.2
+        }
+    }
+
+    /// The number of classes: 2 for the lectures' four problems, 3 for the spiral and the blobs.
+    public var classCount: Int {
+        switch self {
+        case .spiral, .blobs: return 3
+        default: return 2
         }
     }
 
@@ -53,9 +75,21 @@ public enum Toy2D: String, CaseIterable, Sendable {
     public static let plotRange: ClosedRange<Float> = -1.25...1.25
 
     /// The class names, by label.
-    public var classNames: [String] { ["0", "1"] }
+    public var classNames: [String] { (0..<classCount).map(String.init) }
 
-    /// Generates `count` points (class 0: ⌈count/2⌉, class 1: ⌊count/2⌋) in a random order.
+    /// The valid range of `spread`.
+    public var spreadRange: ClosedRange<Float> {
+        switch self {
+        case .diagonalBand: return 0.01...1.2    // a band wider than 1.2 leaves almost no corners
+        case .onePocket: return 0.01...0.95      // the disc must stay inside the square
+        case .fourGaussians: return 0.001...2
+        case .twoPockets: return 0.01...0.45     // the discs must stay inside the square and apart
+        case .spiral: return 0...2               // angle noise in radians
+        case .blobs: return 0.001...2
+        }
+    }
+
+    /// Generates `count` points (class k: ⌊count/classes⌋, one more for the first count % classes) in a random order.
     /// The same arguments give the same points, bit for bit.
     ///
     /// - Parameters:
@@ -65,24 +99,19 @@ public enum Toy2D: String, CaseIterable, Sendable {
     ///   a spread that leaves no room for one of the classes.
     public func generate(count: Int, noise: Float = Toy2D.defaultNoise, spread: Float? = nil, seed: UInt64) throws -> Dataset {
         let s = spread ?? defaultSpread
-        guard count >= 2 else {
-            throw DatasetError.invalidParameter(name: "sample count", reason: "\(rawValue) needs at least 2 points (one per class), got \(count)")
+        guard count >= classCount else {
+            throw DatasetError.invalidParameter(name: "sample count", reason: "\(rawValue) needs at least \(classCount) points (one per class), got \(count)")
         }
         guard noise >= 0, noise.isFinite else {
             throw DatasetError.invalidParameter(name: "noise", reason: "\(noise) must be a finite standard deviation ≥ 0")
         }
-        let validSpread: ClosedRange<Float>
-        switch self {
-        case .diagonalBand: validSpread = 0.01...1.2    // a band wider than 1.2 leaves almost no corners
-        case .onePocket: validSpread = 0.01...0.95      // the disc must stay inside the square
-        case .fourGaussians: validSpread = 0.001...2
-        case .twoPockets: validSpread = 0.01...0.45     // the discs must stay inside the square and apart
-        }
+        let validSpread = spreadRange
         guard s.isFinite, validSpread.contains(s) else {
             throw DatasetError.invalidParameter(name: "spread", reason: "\(s) is outside \(validSpread.lowerBound)...\(validSpread.upperBound) for \(rawValue)")
         }
         var rng = Xoshiro256(seed: seed)
-        let n0 = count - count / 2, n1 = count / 2
+        let sizes = (0..<classCount).map { count / classCount + ($0 < count % classCount ? 1 : 0) }
+        let n0 = sizes[0], n1 = sizes[1]
         var points: [Float] = []
         points.reserveCapacity(2 * count)
 
@@ -127,11 +156,24 @@ public enum Toy2D: String, CaseIterable, Sendable {
             }
             disc(n1 - n1 / 2, cx: c, cy: c, r: s)
             disc(n1 / 2, cx: -c, cy: -c, r: s)
+        case .spiral:
+            for (k, n) in sizes.enumerated() {
+                for i in 0..<n {
+                    let r = n > 1 ? Float(i) / Float(n - 1) : 0
+                    let t = 4 * Float(k) + 4 * r + rng.normal(mean: 0, std: s)
+                    points += [r * sin(t), r * cos(t)]
+                }
+            }
+        case .blobs:
+            for (k, n) in sizes.enumerated() {
+                let angle = Float.pi / 2 + 2 * Float.pi * Float(k) / 3
+                blobs(n, centres: [(0.55 * cos(angle), 0.55 * sin(angle))])
+            }
         }
         if noise > 0 {
             for i in points.indices { points[i] += rng.normal(mean: 0, std: noise) }
         }
-        let labels = [Int](repeating: 0, count: n0) + [Int](repeating: 1, count: n1)
+        let labels = sizes.enumerated().flatMap { [Int](repeating: $0.offset, count: $0.element) }
         let ordered = try Dataset(name: rawValue, features: Matrix(rows: count, cols: 2, data: points),
                                   labels: labels, classNames: classNames)
         return ordered.subset(rng.permutation(count))

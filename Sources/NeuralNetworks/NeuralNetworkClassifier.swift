@@ -45,6 +45,10 @@ public struct NeuralNetworkClassifier: Classifier {
     public let inputNormalization: InputNormalization
     /// Optional progress callback used by `fit` (e.g. `TerminalProgressReporter().report`).
     public var progress: ((TrainingEvent) -> Void)?
+    /// Optional callback after every training epoch with the epoch and the class probabilities of
+    /// the network as it is then (raw inputs in, as `probabilities`): for pictures of how the
+    /// decision boundary evolves while training. It must not keep the function past the call.
+    public var epochObserver: ((_ epoch: Int, _ probabilities: (Matrix) throws -> Matrix) -> Void)?
 
     /// The fitted network and its learning curve (nil before `fit`).
     public private(set) var model: Sequential?
@@ -156,7 +160,17 @@ public struct NeuralNetworkClassifier: Classifier {
             trainer.checkpointNotes = RestartHistory.notes(rates: rates, reports: reports)
             let network = try architecture.build(inputShape: shape, classes: classCount, seed: options.seed)
             do {
-                learningCurve = try trainer.fit(network, x: x, y: y, test: test, progress: progress)
+                var events = progress
+                if let observe = epochObserver {
+                    let report = progress, mean = inputMean, std = inputStd
+                    events = { [self] event in
+                        report?(event)
+                        if case let .epochFinished(m) = event {
+                            observe(m.epoch) { x in try probabilities(of: network, x, mean: mean, std: std) }
+                        }
+                    }
+                }
+                learningCurve = try trainer.fit(network, x: x, y: y, test: test, progress: events)
                 (model, learningRateUsed) = (network, o.learningRate)
                 return
             } catch let NeuralNetworkError.diverged(report) {
@@ -179,6 +193,22 @@ public struct NeuralNetworkClassifier: Classifier {
 
     public func probabilities(_ x: Matrix) throws -> Matrix {
         guard let model else { throw ClassifierError.notFitted(model: name) }
+        return try probabilities(of: model, x, mean: inputMean, std: inputStd)
+    }
+
+    /// The activations of the fitted network's layer `layers − 1` (its first `layers` layers run)
+    /// for the rows of `x`: N × that layer's size. For an MLP, `layers: 2` gives the first hidden
+    /// layer after its activation, one column per hidden unit.
+    public func activations(_ x: Matrix, throughLayers layers: Int) throws -> Matrix {
+        guard let model else { throw ClassifierError.notFitted(model: name) }
+        guard x.cols == model.inputCount else {
+            throw ClassifierError.invalidData(model: name, reason: "samples have \(x.cols) values but the network was fitted on \(model.inputCount)")
+        }
+        let xs = try inputNormalization.apply(x, mean: inputMean, std: inputStd)
+        return try model.outputs(xs, throughLayers: layers, batchSize: options.evaluationBatchSize)
+    }
+
+    private func probabilities(of model: Sequential, _ x: Matrix, mean inputMean: [Float], std inputStd: [Float]) throws -> Matrix {
         guard x.cols == model.inputCount else {
             throw ClassifierError.invalidData(model: name, reason: "samples have \(x.cols) values but the network was fitted on \(model.inputCount)")
         }

@@ -9,6 +9,8 @@ public final class Sequential {
     public let layers: [Layer]
     /// Per-sample output shape of the last layer.
     public let outputShape: [Int]
+    /// Per-sample output shape of each layer, in order (the last is `outputShape`).
+    public let layerOutputShapes: [[Int]]
     /// Index of the first layer with parameters: layers before it need no backward pass.
     private let firstLearning: Int
     private let inputBuffer = FloatBuffer()
@@ -20,10 +22,11 @@ public final class Sequential {
         guard Set(layers.map(ObjectIdentifier.init)).count == layers.count else {
             throw NeuralNetworkError.invalidOption(name: "layers", reason: "the same layer object appears twice; create a new layer for each position")
         }
-        var shape = inputShape
+        var shape = inputShape, shapes: [[Int]] = []
         for (i, layer) in layers.enumerated() {
             do {
                 shape = try layer.build(inputShape: shape)
+                shapes.append(shape)
             } catch let NeuralNetworkError.shapeMismatch(layer: name, reason: reason) {
                 throw NeuralNetworkError.shapeMismatch(layer: "layer \(i) (\(name))", reason: reason)
             }
@@ -31,6 +34,7 @@ public final class Sequential {
         self.inputShape = inputShape
         self.layers = layers
         self.outputShape = shape
+        self.layerOutputShapes = shapes
         self.firstLearning = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
         // ReLU → MaxPool: the pooling's backward pass applies the ReLU's mask (see ReLU).
         for (a, b) in zip(layers, layers.dropFirst()) {
@@ -101,18 +105,28 @@ public final class Sequential {
 
     /// Inference outputs (N × outputCount) for the rows of `x`, in batches of `batchSize`.
     public func outputs(_ x: Matrix, batchSize: Int = 256) throws -> Matrix {
+        try outputs(x, throughLayers: layers.count, batchSize: batchSize)
+    }
+
+    /// Inference outputs of layer `count − 1` (the first `count` layers run; N × that layer's
+    /// per-sample size): a hidden layer's activations, for pictures of what each unit computes.
+    public func outputs(_ x: Matrix, throughLayers count: Int, batchSize: Int = 256) throws -> Matrix {
         guard x.cols == inputCount else {
             throw NeuralNetworkError.invalidData(reason: "The network takes \(inputCount) values per sample (\(shapeText(inputShape))); the data has \(x.cols) columns")
         }
-        var out = Matrix(rows: x.rows, cols: outputCount)
-        let width = outputCount, d = inputCount
+        guard (1...layers.count).contains(count) else {
+            throw NeuralNetworkError.invalidOption(name: "layers", reason: "the network has \(layers.count) layers; cannot run the first \(count)")
+        }
+        let width = layerOutputShapes[count - 1].reduce(1, *), d = inputCount
+        var out = Matrix(rows: x.rows, cols: width)
         x.data.withUnsafeBufferPointer { src in
             out.data.withUnsafeMutableBufferPointer { dst in
                 guard let s = src.baseAddress, let o = dst.baseAddress else { return }   // no rows (or no outputs)
                 var start = 0
                 while start < x.rows {
                     let n = min(batchSize, x.rows - start)
-                    let y = forward(s + start * d, batch: n, training: false)
+                    var y = UnsafePointer(s + start * d)
+                    for layer in layers[..<count] { y = layer.forward(y, batch: n, training: false) }
                     (o + start * width).update(from: y, count: n * width)
                     start += n
                 }

@@ -1,6 +1,7 @@
 // The toy problems: determinism by seed, exact class balance, the documented geometry, and the
 // separability the lecture's comparisons rely on (5-NN well above 93 %).
 import Datasets
+import Foundation
 import Tensors
 import XCTest
 
@@ -14,11 +15,11 @@ final class Toy2DTests: XCTestCase {
             XCTAssertEqual(a.labels, b.labels, "\(shape)")
             XCTAssertNotEqual(a.features, c.features, "\(shape)")
             XCTAssertEqual(a.features.cols, 2)
-            XCTAssertEqual(a.classCounts, [151, 150], "\(shape)")
+            XCTAssertEqual(a.classCounts, shape.classCount == 2 ? [151, 150] : [101, 100, 100], "\(shape)")
             XCTAssertEqual(a.name, shape.rawValue)
             XCTAssertTrue(a.features.data.allSatisfy { abs($0) < 1.5 }, "\(shape) leaves the plot range")
             // Shuffled: the first 20 samples are not all of one class.
-            XCTAssertEqual(Set(a.labels.prefix(20)).count, 2, "\(shape)")
+            XCTAssertEqual(Set(a.labels.prefix(20)).count, shape.classCount, "\(shape)")
         }
     }
 
@@ -49,6 +50,25 @@ final class Toy2DTests: XCTestCase {
         var agree = 0
         for i in 0..<xor.count where (xor.features[i, 0] * xor.features[i, 1] < 0) == (xor.labels[i] == 1) { agree += 1 }
         XCTAssertGreaterThan(agree, 390)
+        // Spiral: class k's arm at angle 4k + 4r (no angle noise), so every point sits at its radius's angle.
+        let spiral = try Toy2D.spiral.generate(count: 300, noise: 0, spread: 0, seed: 1)
+        XCTAssertEqual(spiral.classNames, ["0", "1", "2"])
+        for i in 0..<spiral.count {
+            let (x, y) = (spiral.features[i, 0], spiral.features[i, 1])
+            let r = (x * x + y * y).squareRoot(), t = 4 * Float(spiral.labels[i]) + 4 * r
+            XCTAssertEqual(x, r * sin(t), accuracy: 1e-4)
+            XCTAssertEqual(y, r * cos(t), accuracy: 1e-4)
+        }
+        // Blobs: each class's mean near its centre, 120° apart at radius 0.55.
+        let blobs = try Toy2D.blobs.generate(count: 900, noise: 0, seed: 1)
+        for k in 0..<3 {
+            let rows = (0..<blobs.count).filter { blobs.labels[$0] == k }
+            let mx = rows.map { blobs.features[$0, 0] }.reduce(0, +) / Float(rows.count)
+            let my = rows.map { blobs.features[$0, 1] }.reduce(0, +) / Float(rows.count)
+            let angle = Float.pi / 2 + 2 * Float.pi * Float(k) / 3
+            XCTAssertEqual(mx, 0.55 * cos(angle), accuracy: 0.05, "blob \(k)")
+            XCTAssertEqual(my, 0.55 * sin(angle), accuracy: 0.05, "blob \(k)")
+        }
     }
 
     func testFiveNearestNeighboursSeparateEveryShape() throws {
@@ -64,9 +84,10 @@ final class Toy2DTests: XCTestCase {
         XCTAssertThrowsError(try Toy2D.onePocket.generate(count: 1, seed: 0))
         XCTAssertThrowsError(try Toy2D.onePocket.generate(count: 10, noise: -1, seed: 0))
         XCTAssertTrue(errorMessage(try Toy2D.twoPockets.generate(count: 10, spread: 0.8, seed: 0)).contains("spread"))
+        XCTAssertTrue(errorMessage(try Toy2D.spiral.generate(count: 2, seed: 0)).contains("at least 3"))
     }
 
-    /// Brute-force 5-NN majority vote (two classes).
+    /// Brute-force 5-NN majority vote (ties to the lower label).
     private func fiveNNAccuracy(train: Dataset, test: Dataset) -> Double {
         var correct = 0
         for i in 0..<test.count {
@@ -77,8 +98,9 @@ final class Toy2DTests: XCTestCase {
                 best.append((dx * dx + dy * dy, train.labels[j]))
             }
             best.sort { $0.0 < $1.0 }
-            let votes = best.prefix(5).reduce(0) { $0 + $1.1 }
-            if (votes >= 3 ? 1 : 0) == test.labels[i] { correct += 1 }
+            var votes = [Int](repeating: 0, count: train.classCount)
+            for (_, label) in best.prefix(5) { votes[label] += 1 }
+            if votes.firstIndex(of: votes.max()!) == test.labels[i] { correct += 1 }
         }
         return Double(correct) / Double(test.count)
     }

@@ -106,30 +106,78 @@ final class ExperimentRunTests: XCTestCase {
         let rows = try csvRows(out.appendingPathComponent("accuracy.csv"),
                                header: ["dataset", "model", "n", "train_accuracy", "train_accuracy_std", "train_accuracy_ci95_low", "train_accuracy_ci95_high",
                                         "test_accuracy", "test_accuracy_std", "test_accuracy_ci95_low", "test_accuracy_ci95_high"])
-        XCTAssertEqual(rows.count, 24)
+        XCTAssertEqual(rows.count, 36)
         XCTAssertEqual(Set(rows.map { $0["n"]! }), ["5"])
         for row in rows {
             let (low, mean, high) = (Double(row["test_accuracy_ci95_low"]!)!, Double(row["test_accuracy"]!)!, Double(row["test_accuracy_ci95_high"]!)!)
             XCTAssertTrue(low <= mean && mean <= high && low >= 0 && high <= 1, "\(row)")
         }
         let perSeed = try csvRows(out.appendingPathComponent("accuracy-seeds.csv"), header: ["dataset", "model", "seed", "train_accuracy", "test_accuracy"])
-        XCTAssertEqual(perSeed.count, 5 * 24)
+        XCTAssertEqual(perSeed.count, 5 * 36)
         // The summary's mean is the mean of the per-seed rows.
         let knn = perSeed.filter { $0["dataset"] == "two-pockets" && $0["model"] == "knn5" }.map { Double($0["test_accuracy"]!)! }
         XCTAssertEqual(Double(rows.first { $0["dataset"] == "two-pockets" && $0["model"] == "knn5" }!["test_accuracy"]!)!,
                        knn.reduce(0, +) / 5, accuracy: 0.00005)
-        // Pairs within each problem: 6 models, 15 pairs, 4 problems.
+        // Pairs within each problem: 6 models, 15 pairs, 6 problems.
         let pairs = try csvRows(out.appendingPathComponent("significance.csv"), header: ["dataset", "model_a", "model_b", "seeds"])
-        XCTAssertEqual(pairs.count, 60)
+        XCTAssertEqual(pairs.count, 90)
         XCTAssertTrue(pairs.allSatisfy { $0["verdict"]!.contains("better") || $0["verdict"]!.hasPrefix("no significant difference") })
-        XCTAssertEqual(Set(rows.map { $0["dataset"]! }), ["diagonal-band", "one-pocket", "four-gaussians", "two-pockets"])
+        XCTAssertEqual(rows.map { $0["dataset"]! }.reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } },
+                       ["diagonal-band", "one-pocket", "four-gaussians", "two-pockets", "spiral", "blobs"])
         XCTAssertEqual(Set(rows.map { $0["model"]! }), ["logreg", "knn5", "mlp-h2", "mlp-h3", "mlp-h4", "mlp-h10"])
         assertFractions(rows, ["train_accuracy", "test_accuracy"])
         for row in rows { exists(["\(row["dataset"]!)-\(row["model"]!).ppm", "\(row["dataset"]!)-\(row["model"]!).png"], in: out) }
         exists(["accuracy.md", "findings.csv", "montage.ppm", "montage.png"], in: out)
+        // Every network: the hidden units' maps and the boundary's evolution.
+        for row in rows where row["model"]!.hasPrefix("mlp-h") {
+            exists(["\(row["dataset"]!)-\(row["model"]!)-hidden.png", "\(row["dataset"]!)-\(row["model"]!)-evolution.png"], in: out)
+        }
+        // The widest network's boundary as an animated GIF: the GIF89a signature and the looping block.
+        let gif = try Data(contentsOf: out.appendingPathComponent("spiral-mlp-h10-evolution.gif"))
+        XCTAssertEqual(Array(gif.prefix(6)), Array("GIF89a".utf8))
+        XCTAssertNotNil(gif.range(of: Data("NETSCAPE2.0".utf8)))
         // Binary PPM: the P6 magic number.
         let ppm = try Data(contentsOf: out.appendingPathComponent("two-pockets-knn5.ppm"))
         XCTAssertEqual(Array(ppm.prefix(2)), Array("P6".utf8))
+    }
+
+    func testToy2DOptionsAndOwnCSV() throws {
+        // One problem, fewer points, more noise: six rows, and the spiral's pictures.
+        let one = tmp.appendingPathComponent("spiral")
+        let r = try run("toy2d", ["--quick", "--seeds", "0", "--problems", "spiral", "--n", "90", "--noise", "0.05", "--spread", "0.1",
+                                  "--epochs", "6", "--out", one.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        let rows = try csvRows(one.appendingPathComponent("accuracy-seeds.csv"), header: ["dataset", "model", "seed"])
+        XCTAssertEqual(rows.map { $0["dataset"]! }, [String](repeating: "spiral", count: 6))
+        exists(["spiral-mlp-h10-hidden.png", "spiral-mlp-h10-evolution.png", "spiral-logreg.png"], in: one)
+        // Wrong settings are named, and nothing is written.
+        let bad = try run("toy2d", ["--quick", "--problems", "spiral,moons", "--out", tmp.appendingPathComponent("bad").path])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("unknown problem 'moons'"), bad.err)
+        let spread = try run("toy2d", ["--quick", "--problems", "two-pockets", "--spread", "0.9", "--out", tmp.appendingPathComponent("bad").path])
+        XCTAssertNotEqual(spread.status, 0)
+        XCTAssertTrue(spread.err.contains("spread"), spread.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("bad/accuracy.csv").path))
+        // A user's own 2-D points: label, x₁, x₂.
+        var csv = "label,x1,x2\n"
+        for i in 0..<120 {
+            let label = i % 2, t = Double(i) / 120
+            csv += "\(label),\(label == 0 ? -1 - t : 1 + t),\(t * 3)\n"
+        }
+        let file = tmp.appendingPathComponent("points.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        let own = tmp.appendingPathComponent("own")
+        let o = try run("toy2d", ["--quick", "--seeds", "0", "--data", file.path, "--epochs", "5", "--out", own.path])
+        XCTAssertEqual(o.status, 0, o.err)
+        let ownRows = try csvRows(own.appendingPathComponent("accuracy-seeds.csv"), header: ["dataset", "model", "seed"])
+        XCTAssertEqual(ownRows.count, 6)
+        XCTAssertEqual(Set(ownRows.map { $0["dataset"]! }), ["points"])
+        XCTAssertEqual(ownRows.first { $0["model"] == "knn5" }?["test_accuracy"], "1.0000")
+        let wide = tmp.appendingPathComponent("wide.csv")
+        try "label,a,b,c\n0,1,2,3\n1,4,5,6\n0,1,2,4\n1,4,5,7\n0,1,2,5\n1,4,5,8\n0,1,1,3\n1,4,4,6\n0,1,3,3\n1,4,6,6\n".write(to: wide, atomically: true, encoding: .utf8)
+        let w = try run("toy2d", ["--quick", "--seeds", "0", "--data", wide.path, "--out", tmp.appendingPathComponent("bad").path])
+        XCTAssertNotEqual(w.status, 0)
+        XCTAssertTrue(w.err.contains("3 feature columns"), w.err)
     }
 
     func testDigitsQuickWritesTheContract() throws {

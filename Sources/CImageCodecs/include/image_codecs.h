@@ -55,6 +55,13 @@ int cic_png_encode(const unsigned char *pixels, uint32_t width, uint32_t height,
 int cic_jpeg_encode(const unsigned char *pixels, uint32_t width, uint32_t height, uint32_t channels,
                     int quality, unsigned char **out, size_t *out_size, char *message, size_t message_capacity);
 
+/// Encodes `frame_count` RGB frames of `width` × `height` (consecutive, interleaved 8-bit) as an
+/// animated GIF that loops forever, each frame shown `delay_centiseconds`, through giflib, on a
+/// fixed palette (6×6×6 colour cube and 40 grays). `*out` is malloc'ed; release it with cic_free.
+int cic_gif_encode_animation(const unsigned char *frames, uint32_t width, uint32_t height, uint32_t frame_count,
+                             uint32_t delay_centiseconds, unsigned char **out, size_t *out_size,
+                             char *message, size_t message_capacity);
+
 /// Releases a buffer returned by this shim.
 void cic_free(void *pointer);
 
