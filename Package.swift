@@ -71,6 +71,7 @@ let package = Package(
         // MARK: - Executables
         // One executable per experiment (experiments/<name>/main.swift states its constants).
         .executableTarget(name: "toy2d", dependencies: experimentDependencies, path: "experiments/toy2d"),
+        .executableTarget(name: "graphs", dependencies: experimentDependencies, path: "experiments/graphs"),
         .executableTarget(name: "digits", dependencies: experimentDependencies, path: "experiments/digits"),
         .executableTarget(name: "bovw", dependencies: experimentDependencies, path: "experiments/bovw"),
         .executableTarget(name: "capacity", dependencies: experimentDependencies, path: "experiments/capacity"),

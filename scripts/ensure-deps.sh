@@ -5,8 +5,8 @@
 set -euo pipefail
 
 # cairo draws the figures (PNG and SVG); fontconfig finds their font, DejaVu Sans; giflib writes
-# the animated GIFs of toy2d.
-required=(libpng-dev libjpeg-dev zlib1g-dev libgif-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core)
+# the animated GIFs of toy2d; Graphviz's dot lays out the computational graphs of `graphs`.
+required=(libpng-dev libjpeg-dev zlib1g-dev libgif-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core graphviz)
 optional=(libopenblas0)
 
 if ! command -v swift >/dev/null 2>&1; then

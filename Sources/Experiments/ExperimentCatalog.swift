@@ -25,6 +25,9 @@ public enum ExperimentCatalog {
         ExperimentEntry(name: "capacity",
                         summary: "How many layers, how many units: MLP depth × width × activation; and what the first layer learns.",
                         settings: ["epochs", "batch-size", "lr", "optimizer"]),
+        ExperimentEntry(name: "graphs",
+                        summary: "The lectures' backpropagation examples as computational graphs laid out by Graphviz: the forward value and gradient on every node, the local and upstream gradient on every edge.",
+                        settings: []),
     ]
 
     /// The names, in running order.

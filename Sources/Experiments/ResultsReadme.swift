@@ -83,22 +83,36 @@ public func writeResultsReadme(results: String) throws {
         let images = inSection.filter { $0.hasSuffix(".png") }
         let (headline, rest) = (images.filter { rank($0) < 2 }, images.filter { rank($0) >= 2 })
         if !images.isEmpty { text += "\n### Pictures\n\n" }
-        for image in headline + (rest.count > gridThreshold ? [] : rest) {
+        // The toy networks' hidden-unit maps and evolution strips fold into groups of their own.
+        let groups: [(suffix: String, title: String)] = [("-hidden", "what each hidden unit computes"), ("-evolution", "the boundary while training")]
+        let main = rest.filter { image in !groups.contains { image.hasSuffix($0.suffix + ".png") } }
+        for image in headline + (main.count > gridThreshold ? [] : main) {
             text += "**\(image.dropLast(4))**\n\n![\(image.dropLast(4))](\(image))\n\n"
         }
-        if rest.count > gridThreshold {
-            // Many pictures of one kind (one per table row): a grid of thumbnails, each linking to the full picture.
-            text += "<table>\n"
-            for start in stride(from: 0, to: rest.count, by: gridColumns) {
-                text += "<tr>" + rest[start..<min(start + gridColumns, rest.count)].map { image in
-                    let stem = String((image as NSString).lastPathComponent.dropLast(4))
-                    return "<td align=\"center\"><a href=\"\(image)\"><img src=\"\(image)\" width=\"300\" alt=\"\(stem)\"></a><br><sub>\(stem)</sub></td>"
-                }.joined() + "</tr>\n"
-            }
-            text += "</table>\n"
+        if main.count > gridThreshold { text += thumbnailGrid(main) }
+        for group in groups {
+            let members = rest.filter { $0.hasSuffix(group.suffix + ".png") }
+            guard !members.isEmpty else { continue }
+            let animations = members.map { String($0.dropLast(4)) + ".gif" }.filter { fm.fileExists(atPath: results + "/" + $0) }
+            text += "\n<details><summary>\(group.title) (\(members.count) pictures\(animations.isEmpty ? "" : ", \(animations.count) animated"))</summary>\n\n"
+            text += thumbnailGrid(members)
+            for gif in animations { text += "\n**\(gif.dropLast(4)) (animated)**\n\n![\(gif.dropLast(4))](\(gif))\n" }
+            text += "\n</details>\n"
         }
     }
     try writeFileAtomically(text, to: results + "/README.md")
+}
+
+/// Many pictures of one kind (one per table row): a grid of thumbnails, each linking to the full picture.
+private func thumbnailGrid(_ images: [String]) -> String {
+    var text = "<table>\n"
+    for start in stride(from: 0, to: images.count, by: gridColumns) {
+        text += "<tr>" + images[start..<min(start + gridColumns, images.count)].map { image in
+            let stem = String((image as NSString).lastPathComponent.dropLast(4))
+            return "<td align=\"center\"><a href=\"\(image)\"><img src=\"\(image)\" width=\"300\" alt=\"\(stem)\"></a><br><sub>\(stem)</sub></td>"
+        }.joined() + "</tr>\n"
+    }
+    return text + "</table>\n"
 }
 
 /// One paragraph per digits data set, computed from its comparison table: the best model on the

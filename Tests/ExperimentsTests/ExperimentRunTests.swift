@@ -180,6 +180,24 @@ final class ExperimentRunTests: XCTestCase {
         XCTAssertTrue(w.err.contains("3 feature columns"), w.err)
     }
 
+    func testGraphsDrawsTheLecturesExamplesWithTheLayersNumbers() throws {
+        let out = tmp.appendingPathComponent("graphs")
+        let r = try run("graphs", ["--quick", "--out", out.path])
+        XCTAssertEqual(r.status, 0, r.err)
+        exists(["logistic-neuron-graph.dot", "logistic-neuron-graph.svg", "logistic-neuron-graph.png",
+                "backprop-example-graph.svg", "backprop-example-graph.png", "gradients.csv", "gradients.md"], in: out)
+        let rows = try csvRows(out.appendingPathComponent("gradients.csv"), header: ["graph", "node", "computes", "value", "gradient"])
+        // The slide's neuron: ∂L/∂w₁ = −1.462 exactly (−1.48 with the slide's rounded factors), ∂L/∂p = −1/p.
+        XCTAssertEqual(rows.first { $0["graph"] == "logistic-neuron" && $0["node"] == "w₁" }?["gradient"], "−1.462")
+        XCTAssertEqual(rows.first { $0["graph"] == "logistic-neuron" && $0["node"] == "p" }?["gradient"], "−3.718")
+        XCTAssertEqual(rows.first { $0["graph"] == "backprop-example" && $0["node"] == "x" }?["gradient"], "0.0843")
+        let svg = try String(contentsOf: out.appendingPathComponent("logistic-neuron-graph.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("<svg") && svg.contains("</svg>"))
+        XCTAssertTrue(svg.contains("−1.462"), "the gradient is drawn")
+        let png = try Data(contentsOf: out.appendingPathComponent("backprop-example-graph.png"))
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+    }
+
     func testDigitsQuickWritesTheContract() throws {
         let r = try run("digits", ["--quick", "--out", tmp.path])
         XCTAssertEqual(r.status, 0, r.err)
