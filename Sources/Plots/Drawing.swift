@@ -271,7 +271,7 @@ public final class Painter {
 
     /// A marker of `shape` centred on (x, y), about `size` pixels across, filled with `color` and
     /// outlined in white so overlapping markers stay apart.
-    public func marker(_ shape: MarkerShape, x: Double, y: Double, size: Double, color: RGB) {
+    public func marker(_ shape: MarkerShape, x: Double, y: Double, size: Double, color: RGB, outlined: Bool = true) {
         let r = size / 2
         cairo_new_path(cr)
         switch shape {
@@ -292,6 +292,7 @@ public final class Painter {
             cairo_close_path(cr)
         }
         source(color)
+        guard outlined else { cairo_fill(cr); return }
         cairo_fill_preserve(cr)
         source(.white)
         cairo_set_line_width(cr, 0.8)

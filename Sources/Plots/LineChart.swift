@@ -14,12 +14,21 @@ public struct Series: Sendable {
     public var colorIndex: Int?
     /// Dashed or solid; nil for automatic (solid for the first eight series, then dashed, then dotted).
     public var dashed: Bool?
-    public init(name: String, points: [(x: Double, y: Double)], errors: [Double]? = nil, colorIndex: Int? = nil, dashed: Bool? = nil) {
+    /// Dotted (overrides `dashed`), for a third kind of line beside solid and dashed.
+    public var dotted = false
+    /// False for a scatter of points: markers only (of `markerSize`, without their white outline), no line.
+    public var connected: Bool
+    /// The marker's size in pixels (7 unless set).
+    public var markerSize: Double?
+    public init(name: String, points: [(x: Double, y: Double)], errors: [Double]? = nil, colorIndex: Int? = nil, dashed: Bool? = nil,
+                connected: Bool = true, markerSize: Double? = nil) {
         self.name = name
         self.points = points
         self.errors = errors
         self.colorIndex = colorIndex
         self.dashed = dashed
+        self.connected = connected
+        self.markerSize = markerSize
     }
 }
 
@@ -28,6 +37,7 @@ public func seriesLook(_ s: Series, index: Int) -> (color: RGB, dash: [Double], 
     let cycle = index / RGB.okabeIto.count
     let dash: [Double]
     switch s.dashed {
+    case _ where s.dotted: dash = [2, 2.5]
     case .some(true): dash = [6, 3]
     case .some(false): dash = []
     case .none: dash = [[], [6, 3], [2, 2.5]][cycle % 3]
@@ -151,17 +161,23 @@ public func lineChart(_ series: [Series], title: String, xLabel: String, yLabel:
                             p.line(x - 4, y1, x + 4, y1, color: look.color, width: 1.2)
                         }
                     }
+                    guard s.connected else { continue }
                     let pts = s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }.sorted { $0.x < $1.x }
                     p.polyline(pts.map { (px($0.x), py($0.y)) }, color: look.color, width: 2, dash: look.dash)
                 }
             }
+            func mark(_ i: Int, _ pt: (x: Double, y: Double)) {
+                let s = series[i], look = seriesLook(s, index: i)
+                guard pt.x.isFinite && pt.y >= yLo && pt.y <= yHi && (!logX || pt.x > 0) else { return }
+                p.marker(look.marker, x: px(pt.x), y: py(pt.y), size: s.markerSize ?? 7, color: look.color, outlined: s.connected)
+            }
             if markers {
-                for (i, s) in series.enumerated() {
-                    let look = seriesLook(s, index: i)
-                    for pt in s.points where pt.x.isFinite && pt.y >= yLo && pt.y <= yHi && (!logX || pt.x > 0) {
-                        p.marker(look.marker, x: px(pt.x), y: py(pt.y), size: 7, color: look.color)
-                    }
-                }
+                for (i, s) in series.enumerated() where s.connected { for pt in s.points { mark(i, pt) } }
+            }
+            // Scatter series take turns point by point, so that no class hides under the one drawn last.
+            let scattered = series.indices.filter { !series[$0].connected }
+            for k in 0..<(scattered.map { series[$0].points.count }.max() ?? 0) {
+                for i in scattered where k < series[i].points.count { mark(i, series[i].points[k]) }
             }
         }
 
@@ -169,8 +185,8 @@ public func lineChart(_ series: [Series], title: String, xLabel: String, yLabel:
         for (i, s) in series.enumerated() {
             let look = seriesLook(s, index: i)
             let y = plotY + (Double(i) + 0.5) * rowHeight
-            p.line(legendX + shift, y, legendX + shift + sample, y, color: look.color, width: 2, dash: look.dash)
-            if markers { p.marker(look.marker, x: legendX + shift + sample / 2, y: y, size: 7, color: look.color) }
+            if s.connected { p.line(legendX + shift, y, legendX + shift + sample, y, color: look.color, width: 2, dash: look.dash) }
+            if markers || !s.connected { p.marker(look.marker, x: legendX + shift + sample / 2, y: y, size: 7, color: look.color) }
             p.text(s.name, x: legendX + shift + sample + 6, y: y, style: .label, align: .left, vertical: .middle)
         }
     }

@@ -217,7 +217,21 @@ final class ExperimentRunTests: XCTestCase {
             // Every test digit lands in exactly one cell: the counts add up to the test part (300).
             XCTAssertEqual(confusion.flatMap { $0.filter { $0.key != "true_class" }.values.compactMap { Int($0) } }.reduce(0, +), 300, m)
         }
-        exists(["learning-curve-mlp.csv", "learning-curve-lenet5.csv", "learning-curve-vgg-small.csv", "learning-curves.png", "models.md"], in: out)
+        exists(["learning-curve-mlp.csv", "learning-curve-lenet5.csv", "learning-curve-vgg-small.csv", "learning-curves.png", "loss-curves.png",
+                "loss-curves.svg", "models.md", "per-class.csv", "per-class.md"], in: out)
+        // The first seed's pictures: every model's most confident mistakes, and the test images embedded in 2-D
+        // as pixels, as HOG features and as each network's last hidden layer.
+        exists(["logreg", "hog-svm", "lenet5"].flatMap { ["mistakes-\($0).png", "mistakes-\($0).svg"] }, in: out)
+        exists(["pixels", "hog", "mlp", "lenet5", "vgg-small"].flatMap { ["embedding-\($0).png", "embedding-\($0).svg"] }, in: out)
+        let perClass = try csvRows(out.appendingPathComponent("per-class.csv"), header: ["class", "test_images", "logreg"])
+        XCTAssertEqual(perClass.map { $0["class"]! }, (0..<10).map(String.init))
+        XCTAssertEqual(perClass.map { Int($0["test_images"]!)! }.reduce(0, +), 300)
+        // Each class's share under a model, weighted by the class counts, gives the model's test accuracy back.
+        let lenet = rows.first { $0["model"] == "lenet5" }!["test_accuracy"]!
+        let weighted = perClass.map { Double($0["lenet5"]!)! * Double($0["test_images"]!)! }.reduce(0, +) / 300
+        XCTAssertEqual(weighted, Double(lenet)!, accuracy: 0.002)
+        let gallery = try String(contentsOf: out.appendingPathComponent("mistakes-logreg.svg"), encoding: .utf8)
+        XCTAssertTrue(gallery.contains("true: ") && gallery.contains("pred: "), "captions name the true and predicted class")
         // Every model chose its settings on a validation part: the grid, the choice and its score are in models.csv,
         // every trial in tuning.csv, one chosen per model.
         let models = try csvRows(out.appendingPathComponent("models.csv"),

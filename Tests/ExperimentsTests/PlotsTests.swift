@@ -92,6 +92,31 @@ final class PlotsTests: XCTestCase {
         XCTAssertGreaterThan(parsed.drawn, 20, "paths and glyphs are drawn")
     }
 
+    func testScatterDrawsEveryClassInItsColorAndThinsLargeSets() throws {
+        // Class 1's point sits alone at the centre of the data range; classes 0 and 2 at the corners.
+        let points: [(x: Double, y: Double)] = [(0, 0), (5, 5), (10, 10), (0, 10), (10, 0)]
+        let chart = scatterChart(points, labels: [0, 1, 2, 0, 2], classNames: ["zero", "one", "two"], title: "embedding",
+                                 xLabel: "component 1", yLabel: "component 2")
+        let image = chart.rendered()
+        let area = try XCTUnwrap(chart.plotArea)
+        // x and y run from −0.3 to 10.3 and from a whole tick below 0 to one above 10: (5, 5) is the middle of the plot area.
+        let (cx, cy) = (Int(area.x + area.width / 2), Int(area.y + area.height / 2))
+        let expected = RGB.okabeIto[1]
+        XCTAssertEqual((0..<3).map { Int(image[cx, cy, $0]) }, [Int(expected.r), Int(expected.g), Int(expected.b)], "class 1's marker at the centre")
+        let parsed = try SVGTexts(chart.svg())
+        for text in ["zero", "one", "two", "component 1", "component 2"] {
+            XCTAssertTrue(parsed.desc.split(separator: "\n").contains(Substring(text)), text)
+        }
+        // 10,000 points are thinned to at most 2,000 markers (every 5th): the SVG stays a picture, not a data dump.
+        let many = (0..<10_000).map { (x: Double($0 % 100), y: Double($0 / 100)) }
+        let labels = (0..<10_000).map { $0 % 7 }
+        let big = try SVGTexts(scatterChart(many, labels: labels, classNames: (0..<7).map(String.init), title: "t", xLabel: "x", yLabel: "y").svg())
+        let small = try SVGTexts(scatterChart(Array(many.prefix(2_000)), labels: Array(labels.prefix(2_000)), classNames: (0..<7).map(String.init),
+                                              title: "t", xLabel: "x", yLabel: "y").svg())
+        XCTAssertGreaterThan(small.drawn, 2_000)
+        XCTAssertLessThan(Double(big.drawn), 1.1 * Double(small.drawn), "thinned to as many markers as 2,000 points")
+    }
+
     func testLogChartTicksDecadesAndGivenTicks() throws {
         let s = Series(name: "MLP 1×64", points: [(12_730, 0.91), (50_890, 0.94), (335_114, 0.963)])
         let chart = lineChart([s], title: "capacity", xLabel: "learned parameters", yLabel: "test accuracy", logX: true)

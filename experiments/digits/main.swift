@@ -135,6 +135,10 @@ struct DigitsExperiment: ParsableCommand {
                     .map { seeds.count > 1 ? "\($0)/seed-\(seed)" : $0 }
                 if let folder = checkpointFolder { progress.note("checkpoints: \(folder)/<model>.safetensors\(resume ? " (resuming where present)" : "")") }
                 let budget = TuningBudget()
+                // The first seed's test set as pictures: its pixels embedded in 2-D (the models add theirs).
+                let pictures = seed == seeds.first && test.imageShape != nil
+                if pictures { try writeEmbedding(test.features, labels: test.labels, classNames: test.classNames, of: "pixels",
+                                                 what: "test images as pixels", dataName: data.name, seed: seed, to: out) }
                 for entry in chosen {
                     let base = try settings.settings(for: entry, quick: options.quick)
                     if entry.input == .images && train.imageShape == nil {
@@ -191,6 +195,19 @@ struct DigitsExperiment: ParsableCommand {
                     let counts = try confusionMatrix(predicted: e.testPredictions, actual: test.labels, classCount: test.classCount)
                     confusions[row] = confusions[row].map { zip($0, counts).map { zip($0, $1).map { $0 + $1 } } } ?? counts
                     if let curve = e.learningCurve { curves[row, default: []].append(curve) }
+                    if pictures, let shape = test.imageShape {
+                        try writeMistakes(e, row: row, test: test, shape: shape, dataName: data.name, seed: seed, to: out)
+                        if let hog = e.model as? Pipeline, entry.name == "hog-svm" {
+                            try writeEmbedding(try hog.features(test.features), labels: test.labels, classNames: test.classNames, of: "hog",
+                                               what: "test images as HOG features", dataName: data.name, seed: seed, to: out)
+                        }
+                        if let network = e.model as? NeuralNetworkClassifier, let layers = network.model?.layers.count, layers > 1 {
+                            let hidden = try network.activations(test.features, throughLayers: layers - 1)
+                            try writeEmbedding(hidden, labels: test.labels, classNames: test.classNames, of: row,
+                                               what: "\(row)'s last hidden layer (\(hidden.cols) units)",
+                                               dataName: data.name, seed: seed, to: out)
+                        }
+                    }
                     progress.step(String(format: "%@%@: test accuracy %.4f, train %.4f, fit %.2f s, predict %.2f s", row,
                                          seeds.count > 1 ? " (seed \(seed))" : "", e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds, e.predictSeconds))
                 }
@@ -205,6 +222,7 @@ struct DigitsExperiment: ParsableCommand {
                 try writeFigure(heat, to: out, stem: "confusion-\(row)")
             }
             try writeCurves(curves, order: rowOrder, dataName: dataName, seeds: seeds, to: out)
+            try perClassTable(confusions, order: rowOrder, classNames: classNames).write(to: out, stem: "per-class")
             var models = Table(columns: ["model", "features", "parameters", "settings", "grid", "chosen", "validation_accuracy", "tuning",
                                          "description"])
             for row in rowOrder {
@@ -233,13 +251,64 @@ struct DigitsExperiment: ParsableCommand {
         return order.map { "\($0) (seed\(bySetting[$0]!.count > 1 ? "s" : "") \(bySetting[$0]!.map(String.init).joined(separator: ", ")))" }.joined(separator: "; ")
     }
 
+    /// per-class.csv/.md: each class's test accuracy (recall: the share of its test images predicted as
+    /// it, over every seed) under each model, and the class's count.
+    func perClassTable(_ confusions: [String: [[Int]]], order: [String], classNames: [String]) -> Table {
+        let rows = order.filter { confusions[$0] != nil }
+        var table = Table(columns: ["class", "test_images"] + rows)
+        for (c, name) in classNames.enumerated() {
+            let count = confusions[rows.first ?? ""].map { $0[c].reduce(0, +) } ?? 0
+            table.append([.text(name), .int(count)] + rows.map { row in
+                let counts = confusions[row]![c]
+                return .fraction(Double(counts[c]) / Double(max(1, counts.reduce(0, +))))
+            })
+        }
+        return table
+    }
+
+    /// mistakes-<model>.png/.svg: the model's most confident mistakes on the test set (highest
+    /// probability given to the wrong class; ties in test order), each image with its true and
+    /// predicted class and that probability.
+    func writeMistakes(_ e: Evaluation, row: String, test: Dataset, shape: ImageShape, dataName: String, seed: UInt64, to out: String,
+                       count: Int = 24) throws {
+        let wrong = test.labels.indices.filter { e.testPredictions[$0] != test.labels[$0] }
+        let confidence = { (i: Int) in e.testProbabilities[i, e.testPredictions[i]] }
+        let chosen = wrong.sorted { (confidence($0), $1) > (confidence($1), $0) }.prefix(count)
+        let names = test.classNames
+        let items = chosen.map { i -> (image: Image, caption: [String]) in
+            let row = Array(test.features.data[(i * test.featureCount)..<((i + 1) * test.featureCount)])
+            return (Image(planarFloats: row, channels: shape.channels, height: shape.height, width: shape.width),
+                    ["true: \(names[test.labels[i]])", String(format: "pred: %@ %.2f", names[e.testPredictions[i]], confidence(i))])
+        }
+        let title = "\(row) on \(dataName): \(wrong.count == 0 ? "no" : "the \(items.count) most confident of \(wrong.count)") mistakes (seed \(seed))"
+        try writeFigure(mistakesGallery(items, columns: 8, title: title), to: out, stem: "mistakes-\(row)", ppm: false)
+    }
+
+    /// embedding-<of>.png/.svg: `features` (one row per test image) projected on their first two
+    /// principal components, coloured by class.
+    func writeEmbedding(_ features: Matrix, labels: [Int], classNames: [String], of name: String, what: String,
+                        dataName: String, seed: UInt64, to out: String) throws {
+        var pca = try PCA(components: 2, seed: seed)
+        try pca.fit(features)
+        let z = try pca.transform(features)
+        guard z.cols == 2 else { return }
+        let shown = pca.explainedVarianceRatio.prefix(2).map { String(format: "%.1f %%", 100 * $0) }
+        let points = (0..<z.rows).map { (x: Double(z[$0, 0]), y: Double(z[$0, 1])) }
+        let chart = scatterChart(points, labels: labels, classNames: classNames,
+                                 title: "\(dataName), \(what): PCA (seed \(seed))",
+                                 xLabel: "component 1 (\(shown.first ?? "") of the variance)", yLabel: "component 2 (\(shown.last ?? ""))")
+        try writeFigure(chart, to: out, stem: "embedding-\(name)", ppm: false)
+    }
+
     /// learning-curve-<model>.csv (the first seed's curve, with a seed column per extra seed's rows) and
     /// learning-curves.png: the mean accuracy per epoch over the seeds, with ±1 standard deviation bars.
     func writeCurves(_ curves: [String: [LearningCurve]], order: [String], dataName: String, seeds: [UInt64], to out: String) throws {
         guard !curves.isEmpty else { return }
-        var series: [Series] = []
+        var series: [(accuracy: Series, loss: Series, model: Int, dashed: Bool?)] = []
+        var modelCount = 0
         for row in order {
             guard let list = curves[row], let first = list.first else { continue }
+            defer { modelCount += 1 }
             if list.count == 1 {
                 try first.write(to: out + "/learning-curve-\(row).csv")
             } else {
@@ -258,14 +327,35 @@ struct DigitsExperiment: ParsableCommand {
                 return Series(name: name, points: (0..<epochs).map { (Double(first.epochs[$0].epoch), stats[$0].mean) },
                               errors: list.count > 1 ? stats.map { $0.std ?? 0 } : nil)
             }
-            series.append(line("\(row) train", { $0.trainAccuracy }))
-            series.append(line("\(row) test", { $0.testAccuracy ?? 0 }))
+            let validated = list.allSatisfy { $0.epochs.prefix(epochs).allSatisfy { $0.validationAccuracy != nil } }
+            let model = modelCount
+            series.append((line("\(row) train", { $0.trainAccuracy }), line("\(row) train", { $0.trainLoss }), model, true))
+            if validated {
+                series.append((line("\(row) validation", { $0.validationAccuracy ?? 0 }), line("\(row) validation", { $0.validationLoss ?? 0 }), model, nil))
+            }
+            series.append((line("\(row) test", { $0.testAccuracy ?? 0 }), line("\(row) test", { $0.testLoss ?? 0 }), model, false))
         }
-        let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
-        let title = "Learning curves on \(dataName)" + (seeds.count > 1 ? " (mean, ± sd over \(seeds.count) seeds)" : "")
-        for i in series.indices { series[i].colorIndex = i / 2; series[i].dashed = i % 2 == 0 }  // a model's color; training dashed
-        let chart = lineChart(series, title: title, xLabel: "epoch", yLabel: "accuracy", yRange: (min(lowest, 0.9) - 0.01)...1.0)
-        try writeFigure(chart, to: out, stem: "learning-curves")
+        // A model's color; training dashed, validation dotted, test solid.
+        func styled(_ s: Series, _ model: Int, _ dashed: Bool?) -> Series {
+            var s = s
+            s.colorIndex = model
+            s.dashed = dashed ?? false
+            s.dotted = dashed == nil
+            return s
+        }
+        let accuracy = series.map { styled($0.accuracy, $0.model, $0.dashed) }
+        let loss = series.map { styled($0.loss, $0.model, $0.dashed) }
+        let over = seeds.count > 1 ? " (mean, ± sd over \(seeds.count) seeds)" : ""
+        // The accuracy axis starts at a whole tick below the lowest point (at most 0.9), so that the
+        // curves near 1.0 are told apart.
+        let lowest = accuracy.flatMap(\.points).map(\.y).min() ?? 0
+        let floor = (min(lowest, 0.9) * 50).rounded(.down) / 50
+        try writeFigure(lineChart(accuracy, title: "Accuracy per epoch on \(dataName)\(over)", xLabel: "epoch", yLabel: "accuracy",
+                                  yRange: floor...1.0),
+                        to: out, stem: "learning-curves")
+        try writeFigure(lineChart(loss, title: "Cross-entropy loss per epoch on \(dataName)\(over)", xLabel: "epoch",
+                                  yLabel: "mean cross-entropy loss"),
+                        to: out, stem: "loss-curves")
     }
 }
 
