@@ -4,6 +4,7 @@
 // or killed run, or a full disk, leaves the previous contents as they were. Staging folders of
 // killed runs are removed by the next run.
 import CTensorKernels
+import Tensors
 import Foundation
 
 /// The output folder of one run.
@@ -58,6 +59,14 @@ public final class OutputFolder {
         close(lockDescriptor)
     }
 
+    /// Writes `command.txt`: the executable's name and the arguments that decide the results, for the
+    /// results page to say which command made them. Left out: where the results go (`--out`) and what
+    /// changes only how they are made (`--threads`, `--checkpoints`, `--resume`), so that runs giving
+    /// the same results write the same file.
+    public func recordCommand(_ arguments: [String] = CommandLine.arguments) throws {
+        try writeFileAtomically(recordedCommand(arguments) + "\n", to: staging + "/command.txt")
+    }
+
     /// Puts the staging folder in place of `path` (the previous contents go), atomically where the
     /// system can swap two folders; elsewhere by two renames.
     public func commit() throws {
@@ -94,4 +103,21 @@ public final class OutputFolder {
             try? FileManager.default.removeItem(atPath: parent + "/" + entry)
         }
     }
+}
+
+/// The command line `recordCommand` writes: the executable's file name, then the arguments without
+/// `--out`, `--threads`, `--checkpoints` (with their values, as one argument `--out=x` or two) and `--resume`;
+/// an argument with a space or a quote is single-quoted.
+public func recordedCommand(_ arguments: [String]) -> String {
+    guard let first = arguments.first else { return "" }
+    let valued: Set<String> = ["--out", "--threads", "--checkpoints"], flags: Set<String> = ["--resume"]
+    var kept = [(first as NSString).lastPathComponent], skipNext = false
+    for argument in arguments.dropFirst() {
+        if skipNext { skipNext = false; continue }
+        if valued.contains(argument) { skipNext = true; continue }
+        if flags.contains(argument) || valued.contains(where: { argument.hasPrefix($0 + "=") }) { continue }
+        kept.append(argument.contains(where: { " '\"\\$`".contains($0) }) || argument.isEmpty
+                    ? "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'" : argument)
+    }
+    return kept.joined(separator: " ")
 }

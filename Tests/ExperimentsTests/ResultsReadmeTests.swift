@@ -35,4 +35,31 @@ final class ResultsReadmeTests: XCTestCase {
             XCTAssertLessThan(a, b, "\(expected[i]) should come before \(expected[i + 1])")
         }
     }
+
+    func testFirstLineNamesTheCommandsAndWarnsOfQuickRuns() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("readme-commands-\(ProcessInfo.processInfo.processIdentifier)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let runs = ["toy2d": "toy2d --seeds 0-4", "digits/mnist5k": "digits --quick", "bovw": "bovw"]
+        for (folder, command) in runs {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+            try Data("\(command)\n".utf8).write(to: URL(fileURLWithPath: root + "/" + folder + "/command.txt"))
+            try Data("| a |\n|---|\n| 1 |\n".utf8).write(to: URL(fileURLWithPath: root + "/" + folder + "/table.md"))
+        }
+        try writeResultsReadme(results: root)
+        let lines = try String(contentsOfFile: root + "/README.md", encoding: .utf8).split(separator: "\n")
+        let first = String(lines[1])
+        XCTAssertTrue(first.contains("`toy2d --seeds 0-4` → toy2d; `digits --quick` → digits/mnist5k; `bovw` → bovw"), first)
+        XCTAssertTrue(first.contains("**digits/mnist5k is from a `--quick` run**"), first)
+        // Without a quick run there is no warning; without any record the page still says what makes it.
+        try FileManager.default.removeItem(atPath: root + "/digits")
+        try writeResultsReadme(results: root)
+        XCTAssertFalse(try String(contentsOfFile: root + "/README.md", encoding: .utf8).contains("--quick` run"))
+    }
+
+    func testRecordedCommandLeavesOutWhereAndHowTheResultsAreMade() {
+        XCTAssertEqual(recordedCommand(["/x/.build/release/digits", "--seeds", "0-4", "--out", "/tmp/a", "--threads=2", "--resume",
+                                        "--checkpoints", "c", "--data", "my folder/x"]),
+                       "digits --seeds 0-4 --data 'my folder/x'")
+        XCTAssertEqual(recordedCommand(["toy2d"]), "toy2d")
+    }
 }

@@ -106,6 +106,7 @@ struct BagOfWordsExperiment: ParsableCommand {
         runExperiment("bovw") {
             options.applyThreads()
             let output = try OutputFolder(options.outputFolder(default: "bovw"))
+            try output.recordCommand()
             let q = options.quick
             let seeds = options.seeds()
             var table = Table(columns: ["sweep", "descriptor", "encoding", "codebook_size", "patch_size", "pooling", "features", "seed",

@@ -53,6 +53,7 @@ struct CapacityExperiment: ParsableCommand {
         runExperiment("capacity") {
             options.applyThreads()
             let output = try OutputFolder(options.outputFolder(default: "capacity"))
+            try output.recordCommand()
             let q = options.quick
             let seeds = options.seeds()
             let out = output.staging

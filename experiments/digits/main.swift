@@ -112,6 +112,7 @@ struct DigitsExperiment: ParsableCommand {
             let progress = Progress(experiment: "digits", steps: chosen.count * seeds.count)
             // The output folder is taken (and checked) before any work; the run writes into its staging folder.
             let output = try OutputFolder(options.outputFolder(default: "digits") + "/" + dataFolderName(options.data))
+            try output.recordCommand()
             let out = output.staging
             var results = Table(columns: ["model", "family", "seed", "test_accuracy", "train_accuracy", "parameters", "fit_seconds",
                                           "predict_seconds", "tune_seconds"])

@@ -26,6 +26,7 @@ struct GraphsExperiment: ParsableCommand {
     func run() throws {
         runExperiment("graphs") {
             let output = try OutputFolder(options.outputFolder(default: "graphs"))
+            try output.recordCommand()
             let out = output.staging
             let progress = Progress(experiment: "graphs", steps: 2)
             var table = Table(columns: ["graph", "node", "computes", "value", "gradient"])

@@ -171,6 +171,7 @@ struct Toy2DExperiment: ParsableCommand {
         runExperiment("toy2d") {
             options.applyThreads()
             let output = try OutputFolder(options.outputFolder(default: "toy2d"))
+            try output.recordCommand()
             let out = output.staging
             let quick = options.quick
             let nTrain = pointCount ?? (quick ? quickScale.train : trainCount), nTest = quick ? quickScale.test : testCount
