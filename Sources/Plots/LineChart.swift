@@ -58,10 +58,13 @@ public func seriesLook(_ s: Series, index: Int) -> (color: RGB, dash: [Double], 
 ///   - width, height: the size of the plot area in pixels; the figure adds the margins, the title
 ///     and the legend (and grows to fit them).
 ///   - markers: a mark at every point.
+///   - topLabels: short texts written inside the plot's top edge at these x values (naming groups
+///     of points, such as the layer width shared by the points under it).
 public func lineChart(_ series: [Series], title: String, xLabel: String, yLabel: String,
                       yRange: ClosedRange<Double>? = nil, logX: Bool = false,
                       xTicks: [(value: Double, label: String)]? = nil,
-                      width: Int = 420, height: Int = 260, markers: Bool = true) -> Figure {
+                      width: Int = 420, height: Int = 260, markers: Bool = true,
+                      topLabels: [(x: Double, label: String)] = []) -> Figure {
     let pad = 12.0, tickLength = 5.0, gap = 4.0
     let pw = Double(max(160, width)), ph = Double(max(100, height))
     let tx: (Double) -> Double = { logX ? log10(max($0, 1e-300)) : $0 }
@@ -179,6 +182,13 @@ public func lineChart(_ series: [Series], title: String, xLabel: String, yLabel:
             for k in 0..<(scattered.map { series[$0].points.count }.max() ?? 0) {
                 for i in scattered where k < series[i].points.count { mark(i, series[i].points[k]) }
             }
+        }
+
+        // Labels of groups of points (the widths of a capacity sweep), inside the top edge.
+        for t in topLabels where t.x.isFinite && (!logX || t.x > 0) && px(t.x) >= plotX && px(t.x) <= plotX + pw {
+            let w = TextStyle.small.width(t.label)
+            let x = min(max(px(t.x), plotX + w / 2 + 3), plotX + pw - w / 2 - 3)
+            p.text(t.label, x: x, y: plotY + 4, style: .small, color: .darkGray, align: .center, vertical: .top)
         }
 
         // The legend, right of the plot area.

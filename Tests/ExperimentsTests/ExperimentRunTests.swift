@@ -325,7 +325,7 @@ final class ExperimentRunTests: XCTestCase {
         assertFractions(rows, ["test_accuracy", "train_accuracy"])
         // One hidden layer of 16 units on 784 inputs and 10 classes: 784·16 + 16 + 16·10 + 10 values.
         XCTAssertEqual(rows.first { $0["depth"] == "1" && $0["width"] == "16" }?["parameters"], "12730")
-        exists(["capacity.md", "accuracy-vs-parameters.png", "mlp-first-layer.png", "lenet5-filters.png"], in: tmp)
+        exists(["capacity.md", "accuracy-vs-parameters.png", "accuracy-vs-time.png", "accuracy-vs-time.svg", "command.txt", "mlp-first-layer.png", "lenet5-filters.png"], in: tmp)
     }
 
     func testBadInputExitsNonZeroWithOneSentenceAndKeepsEarlierResults() throws {

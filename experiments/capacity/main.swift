@@ -32,7 +32,8 @@ struct CapacityExperiment: ParsableCommand {
         abstract: "MLP depth × width × activation on the digits: accuracy vs parameters and time; first-layer templates and filters.",
         discussion: """
             Writes capacity.csv/.md (depth, width, activation, parameters, multiply-adds per image, test and train \
-            accuracy, fit seconds), accuracy-vs-parameters.ppm/.png, mlp-first-layer.ppm/.png (the \(templateModel.width) \
+            accuracy, fit seconds), accuracy-vs-parameters.ppm/.png (each width named over its models) and \
+            accuracy-vs-time.ppm/.png (test accuracy against training seconds), mlp-first-layer.ppm/.png (the \(templateModel.width) \
             first-layer weight vectors of the \(templateModel.depth)×\(templateModel.width) \(templateModel.activation) MLP \
             as 28×28 templates) and lenet5-filters.ppm/.png (LeNet-5's 20 first-layer 5×5 filters after \(lenetEpochs) \
             epochs). Default data: MNIST-5k, 4,000/1,000 stratified.
@@ -58,7 +59,9 @@ struct CapacityExperiment: ParsableCommand {
             let seeds = options.seeds()
             let out = output.staging
             var table = Table(columns: ["depth", "width", "activation", "parameters", "multiply_adds", "seed", "test_accuracy", "train_accuracy", "fit_seconds"])
-            var points: [String: [(x: Double, y: Double)]] = [:]
+            var points: [String: [(x: Double, y: Double)]] = [:], timePoints: [String: [Int: [(seconds: Double, accuracy: Double)]]] = [:]
+            // Per width: the parameters and fit seconds of every model of that width (for the labels over each group).
+            var byWidth: [Int: (parameters: [Double], seconds: [Double])] = [:]
             var seriesOrder: [String] = []
             var progress: Experiments.Progress?
             var firstData: ExperimentData?
@@ -90,6 +93,9 @@ struct CapacityExperiment: ParsableCommand {
                             table.append([.int(depth), .int(width), .text(name), .int(e.parameters), .int(network.summary().totalMultiplyAdds), .int(Int(seed)),
                                           .fraction(e.testAccuracy), .fraction(e.trainAccuracy ?? 0), .seconds(e.fitSeconds)])
                             points[key, default: []].append((Double(e.parameters), e.testAccuracy))
+                            timePoints[key, default: [:]][width, default: []].append((e.fitSeconds, e.testAccuracy))
+                            byWidth[width, default: ([], [])].parameters.append(Double(e.parameters))
+                            byWidth[width, default: ([], [])].seconds.append(e.fitSeconds)
                             if depth == templateModel.depth, width == templateModel.width, name == templateModel.activation, seed == seeds[0],
                                let shape = train.imageShape {
                                 try writeTemplates(network, shape: shape, to: out)
@@ -106,9 +112,24 @@ struct CapacityExperiment: ParsableCommand {
             try SeedRuns(results: table, correct: nil).write(to: out, stem: "capacity")
             let series = seriesOrder.compactMap { key in points[key].map { seriesOverSeeds(name: key, points: $0) } }
             let lowest = series.flatMap(\.points).map(\.y).min() ?? 0
+            // Each width's models share a region of the parameter axis: its label sits over their geometric mean.
+            func geometricMean(_ v: [Double]) -> Double { exp(v.map { log(max($0, 1e-9)) }.reduce(0, +) / Double(max(1, v.count))) }
+            let widthLabels = byWidth.keys.sorted().map { (x: geometricMean(byWidth[$0]!.parameters), label: "width \($0)") }
             let chart = lineChart(series, title: "MLP test accuracy vs learned parameters", xLabel: "learned parameters", yLabel: "test accuracy",
-                                  yRange: (lowest - 0.01)...1.0, logX: true, width: 560, height: 360)
+                                  yRange: (lowest - 0.01)...1.0, logX: true, width: 560, height: 360, topLabels: widthLabels)
             try writeFigure(chart, to: out, stem: "accuracy-vs-parameters")
+            // The same models against their training time (per width: the mean seconds and accuracy over
+            // the seeds, ± sd of the accuracy): the cost a wider or deeper network adds.
+            let timeSeries = seriesOrder.compactMap { key -> Series? in
+                guard let perWidth = timePoints[key] else { return nil }
+                let widths = perWidth.keys.sorted()
+                let stats = widths.map { (Summary(perWidth[$0]!.map(\.seconds)).mean, Summary(perWidth[$0]!.map(\.accuracy))) }
+                return Series(name: key, points: stats.map { (x: $0.0, y: $0.1.mean) },
+                              errors: seeds.count > 1 ? stats.map { $0.1.std ?? 0 } : nil)
+            }
+            let timeChart = lineChart(timeSeries, title: "MLP test accuracy vs training time", xLabel: "training seconds",
+                                      yLabel: "test accuracy", yRange: (lowest - 0.01)...1.0, logX: true, width: 560, height: 360)
+            try writeFigure(timeChart, to: out, stem: "accuracy-vs-time")
 
             if let shape = train.imageShape {
                 let entry = try ModelCatalog.entry("lenet5")
