@@ -98,6 +98,7 @@ public func writeResultsReadme(results: String) throws {
         let groups: [(title: String, holds: (String) -> Bool)] = [
             ("what each hidden unit computes", { $0.hasSuffix("-hidden.png") }),
             ("the boundary while training", { $0.hasSuffix("-evolution.png") }),
+            ("the ReLU network's linear regions", { $0.hasSuffix("-regions.png") }),
             ("each model's most confident mistakes", { ($0 as NSString).lastPathComponent.hasPrefix("mistakes-") }),
             ("the test images in 2-D: pixels, HOG features and each network's last hidden layer (PCA)",
              { ($0 as NSString).lastPathComponent.hasPrefix("embedding-") }),

@@ -106,32 +106,38 @@ final class ExperimentRunTests: XCTestCase {
         let rows = try csvRows(out.appendingPathComponent("accuracy.csv"),
                                header: ["dataset", "model", "n", "train_accuracy", "train_accuracy_std", "train_accuracy_ci95_low", "train_accuracy_ci95_high",
                                         "test_accuracy", "test_accuracy_std", "test_accuracy_ci95_low", "test_accuracy_ci95_high"])
-        XCTAssertEqual(rows.count, 36)
+        XCTAssertEqual(rows.count, 42)
         XCTAssertEqual(Set(rows.map { $0["n"]! }), ["5"])
         for row in rows {
             let (low, mean, high) = (Double(row["test_accuracy_ci95_low"]!)!, Double(row["test_accuracy"]!)!, Double(row["test_accuracy_ci95_high"]!)!)
             XCTAssertTrue(low <= mean && mean <= high && low >= 0 && high <= 1, "\(row)")
         }
         let perSeed = try csvRows(out.appendingPathComponent("accuracy-seeds.csv"), header: ["dataset", "model", "seed", "train_accuracy", "test_accuracy"])
-        XCTAssertEqual(perSeed.count, 5 * 36)
+        XCTAssertEqual(perSeed.count, 5 * 42)
         // The summary's mean is the mean of the per-seed rows.
         let knn = perSeed.filter { $0["dataset"] == "two-pockets" && $0["model"] == "knn5" }.map { Double($0["test_accuracy"]!)! }
         XCTAssertEqual(Double(rows.first { $0["dataset"] == "two-pockets" && $0["model"] == "knn5" }!["test_accuracy"]!)!,
                        knn.reduce(0, +) / 5, accuracy: 0.00005)
-        // Pairs within each problem: 6 models, 15 pairs, 6 problems.
+        // Pairs within each problem: 7 models, 21 pairs, 6 problems.
         let pairs = try csvRows(out.appendingPathComponent("significance.csv"), header: ["dataset", "model_a", "model_b", "seeds"])
-        XCTAssertEqual(pairs.count, 90)
+        XCTAssertEqual(pairs.count, 126)
         XCTAssertTrue(pairs.allSatisfy { $0["verdict"]!.contains("better") || $0["verdict"]!.hasPrefix("no significant difference") })
         XCTAssertEqual(rows.map { $0["dataset"]! }.reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } },
                        ["diagonal-band", "one-pocket", "four-gaussians", "two-pockets", "spiral", "blobs"])
-        XCTAssertEqual(Set(rows.map { $0["model"]! }), ["logreg", "knn5", "mlp-h2", "mlp-h3", "mlp-h4", "mlp-h10"])
+        XCTAssertEqual(Set(rows.map { $0["model"]! }), ["logreg", "knn5", "mlp-h2", "mlp-h3", "mlp-h4", "mlp-h10", "mlp-relu-2x8"])
         assertFractions(rows, ["train_accuracy", "test_accuracy"])
         for row in rows { exists(["\(row["dataset"]!)-\(row["model"]!).ppm", "\(row["dataset"]!)-\(row["model"]!).png"], in: out) }
         exists(["accuracy.md", "findings.csv", "montage.ppm", "montage.png"], in: out)
         // Every network: the hidden units' maps and the boundary's evolution.
-        for row in rows where row["model"]!.hasPrefix("mlp-h") {
+        for row in rows where row["model"]!.hasPrefix("mlp-") {
             exists(["\(row["dataset"]!)-\(row["model"]!)-hidden.png", "\(row["dataset"]!)-\(row["model"]!)-evolution.png"], in: out)
         }
+        // The ReLU network's plane by linear region: the title counts them, and a two-layer ReLU network
+        // of 16 units cuts the plane into more pieces than its 16 lines' worth of a single layer would need.
+        for problem in ["spiral", "two-pockets"] { exists(["\(problem)-mlp-relu-2x8-regions.png", "\(problem)-mlp-relu-2x8-regions.svg"], in: out) }
+        let regions = try String(contentsOf: out.appendingPathComponent("two-pockets-mlp-relu-2x8-regions.svg"), encoding: .utf8)
+        let count = try XCTUnwrap(regions.range(of: #"\d+ linear regions"#, options: .regularExpression).map { Int(regions[$0].split(separator: " ")[0])! })
+        XCTAssertGreaterThan(count, 8, "more regions than one layer's units")
         // The widest network's boundary as an animated GIF: the GIF89a signature and the looping block.
         let gif = try Data(contentsOf: out.appendingPathComponent("spiral-mlp-h10-evolution.gif"))
         XCTAssertEqual(Array(gif.prefix(6)), Array("GIF89a".utf8))
@@ -142,13 +148,13 @@ final class ExperimentRunTests: XCTestCase {
     }
 
     func testToy2DOptionsAndOwnCSV() throws {
-        // One problem, fewer points, more noise: six rows, and the spiral's pictures.
+        // One problem, fewer points, more noise: seven rows, and the spiral's pictures.
         let one = tmp.appendingPathComponent("spiral")
         let r = try run("toy2d", ["--quick", "--seeds", "0", "--problems", "spiral", "--n", "90", "--noise", "0.05", "--spread", "0.1",
                                   "--epochs", "6", "--out", one.path])
         XCTAssertEqual(r.status, 0, r.err)
         let rows = try csvRows(one.appendingPathComponent("accuracy-seeds.csv"), header: ["dataset", "model", "seed"])
-        XCTAssertEqual(rows.map { $0["dataset"]! }, [String](repeating: "spiral", count: 6))
+        XCTAssertEqual(rows.map { $0["dataset"]! }, [String](repeating: "spiral", count: 7))
         exists(["spiral-mlp-h10-hidden.png", "spiral-mlp-h10-evolution.png", "spiral-logreg.png"], in: one)
         // Wrong settings are named, and nothing is written.
         let bad = try run("toy2d", ["--quick", "--problems", "spiral,moons", "--out", tmp.appendingPathComponent("bad").path])
@@ -170,7 +176,7 @@ final class ExperimentRunTests: XCTestCase {
         let o = try run("toy2d", ["--quick", "--seeds", "0", "--data", file.path, "--epochs", "5", "--out", own.path])
         XCTAssertEqual(o.status, 0, o.err)
         let ownRows = try csvRows(own.appendingPathComponent("accuracy-seeds.csv"), header: ["dataset", "model", "seed"])
-        XCTAssertEqual(ownRows.count, 6)
+        XCTAssertEqual(ownRows.count, 7)
         XCTAssertEqual(Set(ownRows.map { $0["dataset"]! }), ["points"])
         XCTAssertEqual(ownRows.first { $0["model"] == "knn5" }?["test_accuracy"], "1.0000")
         let wide = tmp.appendingPathComponent("wide.csv")

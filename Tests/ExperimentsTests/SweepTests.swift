@@ -128,14 +128,14 @@ final class SweepTests: XCTestCase {
         // --partial merges the others and says what is left out.
         let partial = try cvd(["sweep", "merge", sweep, "--partial", "--out", path("partial")])
         XCTAssertTrue(partial.out.contains("left out 1 task"), partial.out)
-        XCTAssertEqual(try readCSVTable(path("partial") + "/toy2d/accuracy-seeds.csv").rows.count, 2 * 36)
+        XCTAssertEqual(try readCSVTable(path("partial") + "/toy2d/accuracy-seeds.csv").rows.count, 2 * 42)
         // Running again runs task 2 only.
         let again = try cvd(["sweep", "run", sweep, "--jobs", "2"])
         XCTAssertTrue(again.out.contains("task 0002: done"), again.out)
         XCTAssertFalse(again.out.contains("task 0001") || again.out.contains("task 0003"), again.out)
         XCTAssertTrue(again.out.contains("ran 1 task: 1 succeeded, 0 failed"), again.out)
         try cvd(["sweep", "merge", sweep])
-        XCTAssertEqual(try readCSVTable(sweep + "/merged/toy2d/accuracy-seeds.csv").rows.count, 3 * 36)
+        XCTAssertEqual(try readCSVTable(sweep + "/merged/toy2d/accuracy-seeds.csv").rows.count, 3 * 42)
         let done = try cvd(["sweep", "slurm", sweep])
         XCTAssertTrue(done.out.contains("nothing to submit"), done.out)
         // The same plan again is fine; another plan in the same folder is refused.

@@ -1,8 +1,9 @@
 // toy2d: the lectures' toy 2-D cases ("can logistic regression handle these?"). Four two-class
-// problems and two three-class ones (a spiral, three blobs) × logistic regression, 5-NN and
-// one-hidden-layer networks of logistic units (2, 3, 4, 10), as an accuracy table and one
-// decision-boundary picture per (problem, model), plus a montage; for every network, the map of
-// each hidden unit's activation over the plane and the boundary's evolution during training.
+// problems and two three-class ones (a spiral, three blobs) × logistic regression, 5-NN,
+// one-hidden-layer networks of logistic units (2, 3, 4, 10) and a network of two ReLU layers of 8,
+// as an accuracy table and one decision-boundary picture per (problem, model), plus a montage; for
+// every network, the map of each hidden unit's activation over the plane and the boundary's
+// evolution during training; for the ReLU network, the plane coloured by linear region.
 // `--data FILE.csv` draws the same pictures for a user's own 2-D points.
 //
 // What the table shows: logistic regression stays near the majority-class rate on Four Gaussians
@@ -33,6 +34,10 @@ let snapshotEpochs = [1, 5, 20, 50, 100, 200, 400]
 let animationEpochs = [1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 40, 50, 65, 80, 100, 125, 150, 200, 250, 300, 350, 400]
 /// The network whose boundary is also animated, per problem.
 let animatedHidden = 10
+/// The ReLU network beside the logistic ones: this many hidden layers of this many units. Its
+/// plane is also drawn coloured by linear region (each on/off pattern of its ReLU units).
+let reluNetwork = (layers: 2, width: 8)
+let reluName = "mlp-relu-\(reluNetwork.layers)x\(reluNetwork.width)"
 
 /// One problem of the run: a generated toy problem or the points of a user's CSV file.
 struct Problem {
@@ -53,17 +58,21 @@ func paddedRange(_ values: [Float]) -> ClosedRange<Float> {
 /// The map of one hidden unit's activation over the plotted plane: white (0) to dark blue (1) on
 /// the ramp of the heat maps, with the line where the unit crosses ½ (logistic units: its own
 /// linear boundary) in dark gray; activations outside [0, 1] are scaled by the unit's own range.
-func activationMap(_ values: ArraySlice<Float>, side n: Int) -> Image {
+/// `boundary` puts the line elsewhere: 0 for a ReLU unit (where it switches off), drawn from 0 to
+/// the unit's largest value.
+func activationMap(_ values: ArraySlice<Float>, side n: Int, boundary: Float? = nil) -> Image {
     let a = Array(values)
     let lo = a.min() ?? 0, hi = a.max() ?? 1
-    let (from, span): (Float, Float) = lo >= 0 && hi <= 1 ? (0, 1) : (lo, max(hi - lo, 1e-6))
-    let mid = from + span / 2
+    let (from, span): (Float, Float) = boundary != nil ? (0, max(hi, 1e-6))
+        : lo >= 0 && hi <= 1 ? (0, 1) : (lo, max(hi - lo, 1e-6))
+    let mid = boundary.map { $0 + 1e-7 } ?? from + span / 2
     var pixels = [UInt8](repeating: 0, count: n * n * 3)
     for i in 0..<(n * n) {
         let (px, py) = (i % n, i / n)
         var c = RGB.ramp(Double((a[i] - from) / span))
         let crosses = (px + 1 < n && (a[i] < mid) != (a[i + 1] < mid)) || (py + 1 < n && (a[i] < mid) != (a[i + n] < mid))
         if crosses { c = RGB(60, 60, 60) }
+        if px == 0 || py == 0 || px == n - 1 || py == n - 1 { c = RGB(175, 175, 175) }  // a frame: white areas end at the plane's edge
         pixels[3 * i] = c.r; pixels[3 * i + 1] = c.g; pixels[3 * i + 2] = c.b
     }
     return Image(width: n, height: n, channels: 3, pixels: pixels)
@@ -93,11 +102,53 @@ func network(hidden h: Int, seed: UInt64, epochs: Int, settings: SettingOptions)
     return NeuralNetworkClassifier.mlp(hidden: [h], activation: .logistic, options: options, name: "mlp-h\(h)")
 }
 
+/// The ReLU network of `reluNetwork`, trained as the logistic ones are.
+func reluClassifier(seed: UInt64, epochs: Int, settings: SettingOptions) throws -> NeuralNetworkClassifier {
+    let options = TrainingOptions(epochs: epochs, batchSize: try settings.int("batch-size", default: 16),
+                                  learningRate: Float(try settings.real("lr", default: 0.01)),
+                                  optimizer: optimizerKind(try settings.word("optimizer", default: "adam")),
+                                  seed: seed, evaluateTrainingSet: false)
+    return NeuralNetworkClassifier.mlp(hidden: Array(repeating: reluNetwork.width, count: reluNetwork.layers), activation: .relu,
+                                       options: options, name: reluName)
+}
+
+/// The plane coloured by linear region: grid points whose ReLU units are on and off alike share a
+/// color (a region where the network is one affine map), with the edges between regions dark.
+/// `patterns` holds one on/off pattern per grid point (row by row from the top, `side`²); the
+/// colors follow the regions' first appearance in that order.
+func linearRegionMap(_ patterns: [[Bool]], side n: Int) -> (image: Image, regions: Int) {
+    var index: [[Bool]: Int] = [:]
+    let ids = patterns.map { p -> Int in
+        if let i = index[p] { return i }
+        index[p] = index.count
+        return index.count - 1
+    }
+    var pixels = [UInt8](repeating: 0, count: n * n * 3)
+    for i in 0..<(n * n) {
+        let (px, py) = (i % n, i / n)
+        let edge = (px + 1 < n && ids[i] != ids[i + 1]) || (py + 1 < n && ids[i] != ids[i + n])
+        // Hues a golden angle apart, pale enough for the edges to show.
+        let hue = (Double(ids[i]) * 0.618033988749895).truncatingRemainder(dividingBy: 1)
+        let c = edge ? RGB(50, 50, 50) : pastel(hue: hue, light: ids[i] % 2 == 0 ? 0.80 : 0.68)
+        pixels[3 * i] = c.r; pixels[3 * i + 1] = c.g; pixels[3 * i + 2] = c.b
+    }
+    return (Image(width: n, height: n, channels: 3, pixels: pixels), index.count)
+}
+
+/// A color of `hue` (0..<1) at lightness `light`, saturation 0.55 (HSL).
+func pastel(hue: Double, light: Double) -> RGB {
+    let s = 0.55, c = (1 - abs(2 * light - 1)) * s
+    let h = hue * 6, x = c * (1 - abs(h.truncatingRemainder(dividingBy: 2) - 1)), m = light - c / 2
+    let (r, g, b): (Double, Double, Double) = h < 1 ? (c, x, 0) : h < 2 ? (x, c, 0) : h < 3 ? (0, c, x) : h < 4 ? (0, x, c) : h < 5 ? (x, 0, c) : (c, 0, x)
+    func byte(_ v: Double) -> UInt8 { UInt8(max(0, min(255, ((v + m) * 255).rounded()))) }
+    return RGB(byte(r), byte(g), byte(b))
+}
+
 struct Toy2DExperiment: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "toy2d",
         abstract: "The lectures' toy 2-D cases: logistic regression vs k-NN vs small neural networks.",
-        discussion: "Runs every problem and model once per seed (default: seeds 0-4, each an independent draw of the training and test points and of the networks' initialization and shuffling). Writes accuracy.csv/.md (per problem and model: n, mean, standard deviation and 95% Student-t confidence interval of the train and test accuracy), accuracy-seeds.csv (one row per seed), correct-seeds.csv (which test points each model got right), significance.csv/.md (every pair of models on a problem: McNemar's exact test per seed, the paired t-test across seeds, Holm-corrected), findings.csv/.md (the lectures' findings checked on the mean accuracies), one decision-boundary picture <dataset>-<model>.png/.svg/.ppm per problem and model with its test accuracy (the first seed's), for every network <dataset>-<model>-hidden.png (each hidden unit's activation over the plane) and <dataset>-<model>-evolution.png (the boundary after epochs \(snapshotEpochs.map(String.init).joined(separator: ", ")) that the run reaches), for mlp-h\(animatedHidden) an animated <dataset>-mlp-h\(animatedHidden)-evolution.gif (\(animationEpochs.count) epochs from 1 to 400), and montage.png. The plotted range is \(Toy2D.plotRange) on both axes (a CSV file's: its points' range plus a tenth), sampled on a \(resolution)×\(resolution) grid. --data FILE.csv (label, x₁, x₂ per line) runs the models on a user's own points, split four to one with each seed.")
+        discussion: "Runs every problem and model once per seed (default: seeds 0-4, each an independent draw of the training and test points and of the networks' initialization and shuffling). Writes accuracy.csv/.md (per problem and model: n, mean, standard deviation and 95% Student-t confidence interval of the train and test accuracy), accuracy-seeds.csv (one row per seed), correct-seeds.csv (which test points each model got right), significance.csv/.md (every pair of models on a problem: McNemar's exact test per seed, the paired t-test across seeds, Holm-corrected), findings.csv/.md (the lectures' findings checked on the mean accuracies), one decision-boundary picture <dataset>-<model>.png/.svg/.ppm per problem and model with its test accuracy (the first seed's), for every network <dataset>-<model>-hidden.png (each hidden unit's activation over the plane) and <dataset>-<model>-evolution.png (the boundary after epochs \(snapshotEpochs.map(String.init).joined(separator: ", ")) that the run reaches), for \(reluName) <dataset>-\(reluName)-regions.png (the plane coloured by linear region, one color per on/off pattern of its ReLU units), for mlp-h\(animatedHidden) an animated <dataset>-mlp-h\(animatedHidden)-evolution.gif (\(animationEpochs.count) epochs from 1 to 400), and montage.png. The plotted range is \(Toy2D.plotRange) on both axes (a CSV file's: its points' range plus a tenth), sampled on a \(resolution)×\(resolution) grid. --data FILE.csv (label, x₁, x₂ per line) runs the models on a user's own points, split four to one with each seed.")
 
     @OptionGroup var options: ExperimentOptions
 
@@ -189,7 +240,7 @@ struct Toy2DExperiment: ParsableCommand {
             var pictures: [[Figure]] = []
             var majority: [String: [Double]] = [:]
             var testAccuracies: [String: [Double]] = [:]
-            let modelNames = ["logreg", "knn\(k)"] + hiddenSizes.map { "mlp-h\($0)" }
+            let modelNames = ["logreg", "knn\(k)"] + hiddenSizes.map { "mlp-h\($0)" } + [reluName]
             let progress = Progress(experiment: "toy2d", steps: problems.count * modelNames.count * seeds.count)
 
             for problem in problems {
@@ -200,6 +251,7 @@ struct Toy2DExperiment: ParsableCommand {
                     majority[problem.name, default: []].append(Double(test.classCounts.max() ?? 0) / Double(test.count))
                     var models: [any Classifier] = [try LogisticRegression(c: try settings.real("c", default: 1)), try KNearestNeighbors(k: k)]
                     models += try hiddenSizes.map { try network(hidden: $0, seed: seed, epochs: nEpochs, settings: settings) }
+                    models.append(try reluClassifier(seed: seed, epochs: nEpochs, settings: settings))
                     for var model in models {
                         let style = DecisionBoundaryStyle(xRange: problem.xRange, yRange: problem.yRange, resolution: side,
                                                           title: "\(problem.title): \(model.name)")
@@ -241,6 +293,7 @@ struct Toy2DExperiment: ParsableCommand {
                             row.append(picture)
                             if let net = model as? NeuralNetworkClassifier {
                                 try writeHiddenUnits(net, problem: problem, side: min(side, 120), to: out)
+                                if net.name == reluName { try writeLinearRegions(net, problem: problem, side: side, to: out) }
                                 if !strip.isEmpty {
                                     let evolution = montage([strip], rowLabels: [], columnLabels: [],
                                                             title: "\(problem.title): \(model.name), the boundary while training (seed \(seed))")
@@ -275,17 +328,45 @@ struct Toy2DExperiment: ParsableCommand {
     func writeHiddenUnits(_ net: NeuralNetworkClassifier, problem: Problem, side: Int, to out: String) throws {
         let style = DecisionBoundaryStyle(xRange: problem.xRange, yRange: problem.yRange, resolution: side)
         let grid = planeGrid(style)
-        let hidden = try net.activations(grid, throughLayers: 2)
+        let relu = net.name == reluName
         let n = max(2, side)
-        var tiles = [titled(try decisionBoundaryShading(probabilities: { try net.probabilities($0) }, style: style), title: "output")]
-        for u in 0..<hidden.cols {
-            var column = [Float](repeating: 0, count: grid.rows)
-            for i in 0..<grid.rows { column[i] = hidden[i, u] }
-            tiles.append(titled(activationMap(column[...], side: n), title: "unit \(u + 1)"))
+        var rows: [[Figure]] = [[titled(try decisionBoundaryShading(probabilities: { try net.probabilities($0) }, style: style), title: "output")]]
+        // Each hidden layer's units (a row per layer): Dense, then the activation, per layer.
+        for layer in 0..<(relu ? reluNetwork.layers : 1) {
+            let hidden = try net.activations(grid, throughLayers: 2 * layer + 2)
+            for u in 0..<hidden.cols {
+                var column = [Float](repeating: 0, count: grid.rows)
+                for i in 0..<grid.rows { column[i] = hidden[i, u] }
+                let tile = titled(activationMap(column[...], side: n, boundary: relu ? 0 : nil),
+                                  title: relu ? "layer \(layer + 1), unit \(u + 1)" : "unit \(u + 1)")
+                if layer == 0 { rows[0].append(tile) } else { if rows.count <= layer { rows.append([]) }; rows[layer].append(tile) }
+            }
         }
-        let figure = montage([tiles], rowLabels: [], columnLabels: [],
-                             title: "\(problem.title): \(net.name), each hidden unit's activation (white 0, dark blue 1; gray line at ½)")
+        let what = relu ? "each ReLU unit's activation (white 0, dark blue its largest; gray line where it switches off)"
+            : "each hidden unit's activation (white 0, dark blue 1; gray line at ½)"
+        let figure = montage(rows, rowLabels: [], columnLabels: [], title: "\(problem.title): \(net.name), \(what)")
         try writeFigure(figure, to: out, stem: "\(problem.name)-\(net.name)-hidden")
+    }
+}
+
+extension Toy2DExperiment {
+    /// `<problem>-<model>-regions.png`: the ReLU network's output beside the plane coloured by its
+    /// linear regions (lecture 003: a ReLU network tiles the input space into pieces on which it is
+    /// affine; every edge is where one unit switches on or off).
+    func writeLinearRegions(_ net: NeuralNetworkClassifier, problem: Problem, side: Int, to out: String) throws {
+        let style = DecisionBoundaryStyle(xRange: problem.xRange, yRange: problem.yRange, resolution: side)
+        let grid = planeGrid(style)
+        var patterns = [[Bool]](repeating: [], count: grid.rows)
+        for layer in 0..<reluNetwork.layers {
+            let hidden = try net.activations(grid, throughLayers: 2 * layer + 2)
+            for i in 0..<grid.rows { for u in 0..<hidden.cols { patterns[i].append(hidden[i, u] > 0) } }
+        }
+        let map = linearRegionMap(patterns, side: max(2, side))
+        let output = titled(try decisionBoundaryShading(probabilities: { try net.probabilities($0) }, style: style), title: "output")
+        let regions = titled(map.image, title: "\(map.regions) linear regions")
+        let figure = montage([[output, regions]], rowLabels: [], columnLabels: [],
+                             title: "\(problem.title): \(net.name), one color per on/off pattern of its \(reluNetwork.layers * reluNetwork.width) ReLU units")
+        try writeFigure(figure, to: out, stem: "\(problem.name)-\(net.name)-regions")
     }
 }
 
