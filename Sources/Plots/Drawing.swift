@@ -269,10 +269,31 @@ public final class Painter {
         }
     }
 
+    /// A data point of a class: a marker of `shape`, filled with `color` and outlined in near-black
+    /// (a training point), or white inside an outline of `color` (a test point, `hollow`).
+    public func classMarker(_ shape: MarkerShape, x: Double, y: Double, size: Double, color: RGB, hollow: Bool) {
+        markerPath(shape, x: x, y: y, r: size / 2)
+        source(hollow ? .white : color)
+        cairo_fill_preserve(cr)
+        source(hollow ? color : RGB(25, 25, 25))
+        cairo_set_line_width(cr, hollow ? 1.3 : 0.6)
+        cairo_stroke(cr)
+    }
+
     /// A marker of `shape` centred on (x, y), about `size` pixels across, filled with `color` and
     /// outlined in white so overlapping markers stay apart.
     public func marker(_ shape: MarkerShape, x: Double, y: Double, size: Double, color: RGB, outlined: Bool = true) {
-        let r = size / 2
+        markerPath(shape, x: x, y: y, r: size / 2)
+        source(color)
+        guard outlined else { cairo_fill(cr); return }
+        cairo_fill_preserve(cr)
+        source(.white)
+        cairo_set_line_width(cr, 0.8)
+        cairo_stroke(cr)
+    }
+
+    /// The outline of a marker of `shape` and half-size `r` at (x, y), as the current path.
+    private func markerPath(_ shape: MarkerShape, x: Double, y: Double, r: Double) {
         cairo_new_path(cr)
         switch shape {
         case .circle: cairo_arc(cr, x, y, r, 0, 2 * Double.pi)
@@ -291,12 +312,6 @@ public final class Painter {
             for p in pts.dropFirst() { cairo_line_to(cr, x + p.0, y + p.1) }
             cairo_close_path(cr)
         }
-        source(color)
-        guard outlined else { cairo_fill(cr); return }
-        cairo_fill_preserve(cr)
-        source(.white)
-        cairo_set_line_width(cr, 0.8)
-        cairo_stroke(cr)
     }
 
     /// Draws `text` at (x, y), aligned on that point as asked, rotated by `angle` radians about it

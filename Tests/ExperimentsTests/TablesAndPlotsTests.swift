@@ -51,6 +51,32 @@ final class TablesAndPlotsTests: XCTestCase {
         }
     }
 
+    func testDecisionBoundaryDrawsTrainingFilledTestHollowAndALegend() throws {
+        let probabilities: (Matrix) throws -> Matrix = { x in
+            var p = Matrix(rows: x.rows, cols: 2)
+            for i in 0..<x.rows { p[i, 0] = 0.5; p[i, 1] = 0.5 }
+            return p
+        }
+        let style = DecisionBoundaryStyle(xRange: -1...1, yRange: -1...1, resolution: 100, pointRadius: 3)
+        let train = Matrix(rows: 1, cols: 2, data: [-0.5, 0]), test = Matrix(rows: 1, cols: 2, data: [0.5, 0])
+        let figure = try renderDecisionBoundary(probabilities: probabilities, points: train, labels: [1], testPoints: test, testLabels: [1],
+                                                classNames: ["cat", "dog"], style: style)
+        let image = figure.rendered()
+        let area = try XCTUnwrap(figure.plotArea)
+        func pixel(_ x: Double) -> RGB {
+            let (px, py) = (Int(area.x + (x + 1) / 2 * area.width), Int(area.y + area.height / 2))
+            return RGB(image[px, py, 0], image[px, py, 1], image[px, py, 2])
+        }
+        XCTAssertEqual(pixel(-0.5), RGB.classColor(1), "a training point is filled with its class color")
+        XCTAssertEqual(pixel(0.5), RGB.white, "a test point is hollow")
+        XCTAssertEqual(pixel(0), boundaryShade([0.5, 0.5]), "the unsure plane between them")
+        let svg = figure.svg()
+        for text in ["cat", "dog", "filled: training, hollow: test", "plane: from unsure (1/2) to sure"] {
+            XCTAssertTrue(svg.contains(text), text)
+        }
+        XCTAssertGreaterThan(Double(figure.height), area.y + area.height + 4 * TextStyle.small.lineHeight, "the legend sits under the plot")
+    }
+
     func testTileGridMapsZeroToMidGray() {
         let image = tileGrid([[-1, 0, 1, 0]], height: 2, width: 2, columns: 1, scale: 1)
         XCTAssertEqual(image.width, 4)

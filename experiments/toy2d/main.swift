@@ -288,7 +288,9 @@ struct Toy2DExperiment: ParsableCommand {
                             var titledStyle = style
                             titledStyle.title += String(format: " (test %.3f)", testAccuracy)
                             let picture = try renderDecisionBoundary(probabilities: { try model.probabilities($0) },
-                                                                     points: train.features, labels: train.labels, style: titledStyle)
+                                                                     points: train.features, labels: train.labels,
+                                                                     testPoints: test.features, testLabels: test.labels,
+                                                                     classNames: test.classNames, style: titledStyle)
                             try writeFigure(picture, to: out, stem: "\(problem.name)-\(model.name)")
                             row.append(picture)
                             if let net = model as? NeuralNetworkClassifier {
