@@ -5,12 +5,14 @@ import ImageFiles
 import Plots
 import Tensors
 
-/// Writes `<folder>/<stem>.png`, `<folder>/<stem>.svg` and, unless `ppm` is false, `<folder>/<stem>.ppm`.
-public func writeFigure(_ figure: Figure, to folder: String, stem: String, ppm: Bool = true) throws {
+/// Writes `<folder>/<stem>.png` and, unless told otherwise, `<folder>/<stem>.svg` and `<folder>/<stem>.ppm`.
+/// (A montage of figures that are written on their own keeps only its PNG: as SVG it would repeat
+/// every point of every tile.)
+public func writeFigure(_ figure: Figure, to folder: String, stem: String, ppm: Bool = true, svg: Bool = true) throws {
     let rgb = figure.rendered()
     if ppm { try writeImage(rgb, toPath: folder + "/" + stem + ".ppm") }
     try writeImage(rgb, toPath: folder + "/" + stem + ".png")
-    try writeFileAtomically(figure.svg(), to: folder + "/" + stem + ".svg")
+    if svg { try writeFileAtomically(figure.svg(), to: folder + "/" + stem + ".svg") }
 }
 
 /// Writes a raster picture without annotations as `<folder>/<stem>.ppm` and `<folder>/<stem>.png`.

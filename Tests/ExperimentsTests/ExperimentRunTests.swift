@@ -127,7 +127,7 @@ final class ExperimentRunTests: XCTestCase {
         XCTAssertEqual(Set(rows.map { $0["model"]! }), ["logreg", "knn5", "mlp-h2", "mlp-h3", "mlp-h4", "mlp-h10", "mlp-relu-2x8"])
         assertFractions(rows, ["train_accuracy", "test_accuracy"])
         for row in rows { exists(["\(row["dataset"]!)-\(row["model"]!).ppm", "\(row["dataset"]!)-\(row["model"]!).png"], in: out) }
-        exists(["accuracy.md", "findings.csv", "montage.ppm", "montage.png"], in: out)
+        exists(["accuracy.md", "findings.csv", "montage.png"], in: out)
         // Every network: the hidden units' maps and the boundary's evolution.
         for row in rows where row["model"]!.hasPrefix("mlp-") {
             exists(["\(row["dataset"]!)-\(row["model"]!)-hidden.png", "\(row["dataset"]!)-\(row["model"]!)-evolution.png"], in: out)

@@ -148,7 +148,7 @@ struct Toy2DExperiment: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "toy2d",
         abstract: "The lectures' toy 2-D cases: logistic regression vs k-NN vs small neural networks.",
-        discussion: "Runs every problem and model once per seed (default: seeds 0-4, each an independent draw of the training and test points and of the networks' initialization and shuffling). Writes accuracy.csv/.md (per problem and model: n, mean, standard deviation and 95% Student-t confidence interval of the train and test accuracy), accuracy-seeds.csv (one row per seed), correct-seeds.csv (which test points each model got right), significance.csv/.md (every pair of models on a problem: McNemar's exact test per seed, the paired t-test across seeds, Holm-corrected), findings.csv/.md (the lectures' findings checked on the mean accuracies), one decision-boundary picture <dataset>-<model>.png/.svg/.ppm per problem and model with its test accuracy (the first seed's), for every network <dataset>-<model>-hidden.png (each hidden unit's activation over the plane) and <dataset>-<model>-evolution.png (the boundary after epochs \(snapshotEpochs.map(String.init).joined(separator: ", ")) that the run reaches), for \(reluName) <dataset>-\(reluName)-regions.png (the plane coloured by linear region, one color per on/off pattern of its ReLU units), for mlp-h\(animatedHidden) an animated <dataset>-mlp-h\(animatedHidden)-evolution.gif (\(animationEpochs.count) epochs from 1 to 400), and montage.png. The plotted range is \(Toy2D.plotRange) on both axes (a CSV file's: its points' range plus a tenth), sampled on a \(resolution)×\(resolution) grid. --data FILE.csv (label, x₁, x₂ per line) runs the models on a user's own points, split four to one with each seed.")
+        discussion: "Runs every problem and model once per seed (default: seeds 0-4, each an independent draw of the training and test points and of the networks' initialization and shuffling). Writes accuracy.csv/.md (per problem and model: n, mean, standard deviation and 95% Student-t confidence interval of the train and test accuracy), accuracy-seeds.csv (one row per seed), correct-seeds.csv (which test points each model got right), significance.csv/.md (every pair of models on a problem: McNemar's exact test per seed, the paired t-test across seeds, Holm-corrected), findings.csv/.md (the lectures' findings checked on the mean accuracies), one decision-boundary picture <dataset>-<model>.png/.svg/.ppm per problem and model with its test accuracy (the first seed's), for every network <dataset>-<model>-hidden.png (each hidden unit's activation over the plane) and <dataset>-<model>-evolution.png (the boundary after epochs \(snapshotEpochs.map(String.init).joined(separator: ", ")) that the run reaches), for \(reluName) <dataset>-\(reluName)-regions.png (the plane coloured by linear region, one color per on/off pattern of its ReLU units), for mlp-h\(animatedHidden) an animated <dataset>-mlp-h\(animatedHidden)-evolution.gif (\(animationEpochs.count) epochs from 1 to 400), and montage.png (PNG only: its tiles are written on their own). The plotted range is \(Toy2D.plotRange) on both axes (a CSV file's: its points' range plus a tenth), sampled on a \(resolution)×\(resolution) grid. --data FILE.csv (label, x₁, x₂ per line) runs the models on a user's own points, split four to one with each seed.")
 
     @OptionGroup var options: ExperimentOptions
 
@@ -299,7 +299,7 @@ struct Toy2DExperiment: ParsableCommand {
                                 if !strip.isEmpty {
                                     let evolution = montage([strip], rowLabels: [], columnLabels: [],
                                                             title: "\(problem.title): \(model.name), the boundary while training (seed \(seed))")
-                                    try writeFigure(evolution, to: out, stem: "\(problem.name)-\(model.name)-evolution")
+                                    try writeFigure(evolution, to: out, stem: "\(problem.name)-\(model.name)-evolution", ppm: false)
                                 }
                                 if !frames.isEmpty {
                                     try writeAnimatedGIF(frames, toPath: out + "/\(problem.name)-\(model.name)-evolution.gif", delayCentiseconds: 40)
@@ -319,7 +319,7 @@ struct Toy2DExperiment: ParsableCommand {
             let range = "\(problems[0].xRange.lowerBound)..\(problems[0].xRange.upperBound)"
             let sheet = montage(pictures, rowLabels: problems.map(\.title), columnLabels: modelNames,
                                 title: "Toy 2-D problems: decision boundaries (\(side)×\(side) grid on \(range) in x₁\(seeds.count > 1 ? ", seed \(seeds[0])" : ""))")
-            try writeFigure(sheet, to: out, stem: "montage")
+            try writeFigure(sheet, to: out, stem: "montage", ppm: false, svg: false)
             try output.commit()
             progress.note("wrote \(output.path)/accuracy.csv, \(problems.count * modelNames.count) boundary pictures, hidden-unit maps and evolution strips of every network, and montage.png")
         }
@@ -347,7 +347,7 @@ struct Toy2DExperiment: ParsableCommand {
         let what = relu ? "each ReLU unit's activation (white 0, dark blue its largest; gray line where it switches off)"
             : "each hidden unit's activation (white 0, dark blue 1; gray line at ½)"
         let figure = montage(rows, rowLabels: [], columnLabels: [], title: "\(problem.title): \(net.name), \(what)")
-        try writeFigure(figure, to: out, stem: "\(problem.name)-\(net.name)-hidden")
+        try writeFigure(figure, to: out, stem: "\(problem.name)-\(net.name)-hidden", ppm: false)
     }
 }
 
@@ -368,7 +368,7 @@ extension Toy2DExperiment {
         let regions = titled(map.image, title: "\(map.regions) linear regions")
         let figure = montage([[output, regions]], rowLabels: [], columnLabels: [],
                              title: "\(problem.title): \(net.name), one color per on/off pattern of its \(reluNetwork.layers * reluNetwork.width) ReLU units")
-        try writeFigure(figure, to: out, stem: "\(problem.name)-\(net.name)-regions")
+        try writeFigure(figure, to: out, stem: "\(problem.name)-\(net.name)-regions", ppm: false)
     }
 }
 
