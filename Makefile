@@ -61,6 +61,7 @@ compare: build data-fashion
 	$(BIN)/cvd-bench-classical --data fashion --out $(BENCH)/classical-suite.csv
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/sklearn_reference.py --data fashion --out $(BENCH)/classical-reference.csv
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/svm_reference.py --data fashion --out $(BENCH)/svm-reference.csv
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/bovw_reference.py --out $(BENCH)/bovw-reference.csv
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) benchmarks/reference/hog_reference.py timing --out $(BENCH)/hog-reference.csv
 	$(PYTHON) benchmarks/reference/vlfeat_reference.py timing --out $(BENCH)/vlfeat-reference.csv
 	$(BIN)/cvd-bench-neural --out $(BENCH)/neural-suite.csv
@@ -68,7 +69,7 @@ compare: build data-fashion
 	$(PYTHON) benchmarks/reference/alternate_compare.py --suite-bench $(BIN)/cvd-bench-neural --rounds $(ROUNDS) --out $(BENCH)/neural-alternating.csv
 	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv --all-out $(BENCH)/compare-all.csv \
 	    --suite $(BENCH)/classical-suite.csv $(BENCH)/neural-suite.csv \
-	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/hog-reference.csv $(BENCH)/vlfeat-reference.csv $(BENCH)/neural-reference.csv
+	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/bovw-reference.csv $(BENCH)/hog-reference.csv $(BENCH)/vlfeat-reference.csv $(BENCH)/neural-reference.csv
 
 data-fashion:
 	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then \
