@@ -9,15 +9,6 @@
 #include <immintrin.h>
 #endif
 
-// Copies n floats; the common kernel sides get fixed-length copies the compiler unrolls.
-static inline void copy_row(float *restrict d, const float *restrict s, int n) {
-    switch (n) {
-    case 3: d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; return;
-    case 5: d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; return;
-    default: for (int t = 0; t < n; t++) d[t] = s[t];
-    }
-}
-
 #if defined(__x86_64__)
 // Stride 1 with AVX-512: each output row is OW contiguous floats, copied (or added) 16 at a time
 // with a mask for the rest.
@@ -81,6 +72,7 @@ static void col2im_s1_avx512(const float *restrict dcols, int C, int PH, int PW,
                 }
             }
 }
+
 #endif
 
 void nk_im2col(const float *restrict xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict cols) {
@@ -98,18 +90,6 @@ void nk_im2col(const float *restrict xp, int C, int PH, int PW, int K, int S, in
                     cols += OW;
                 }
             }
-}
-
-void nk_im2row(const float *restrict xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict rows) {
-    for (int oy = 0; oy < OH; oy++)
-        for (int ox = 0; ox < OW; ox++) {
-            const float *base = xp + (size_t)oy * S * PW + (size_t)ox * S;
-            for (int c = 0; c < C; c++)
-                for (int ky = 0; ky < K; ky++) {
-                    copy_row(rows, base + ((size_t)c * PH + ky) * PW, K);
-                    rows += K;
-                }
-        }
 }
 
 void nk_col2im(const float *restrict dcols, int C, int PH, int PW, int K, int S, int OH, int OW, float *restrict dxp) {
@@ -170,6 +150,83 @@ void nk_maxpool_backward(const float *restrict dy, const int *restrict arg, cons
             for (int o = 0; o < OHW; o++) dst[idx[o]] += in[idx[o]] > 0 ? src[o] : 0.0f;
         } else {
             for (int o = 0; o < OHW; o++) dst[idx[o]] += src[o];
+        }
+    }
+}
+
+#if defined(__x86_64__)
+// Eight windows at a time (masked at the end of the row): their gradients (zero where the pooled value is not positive, when
+// masking), split by where each window's maximum lies, and interleaved into the two input rows.
+__attribute__((target("avx512f")))
+static int maxpool2_backward_row_avx512(const float *src, const int *idx, const float *pooled, int a0, int W, int OW,
+                                        float *r0, float *r1) {
+    const __m512i inter = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i two = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1), w0 = _mm512_set1_epi32(W), w1 = _mm512_set1_epi32(W + 1);
+    int ox = 0;
+    for (; ox < OW; ox += 8) {
+        int n = OW - ox < 8 ? OW - ox : 8;
+        __mmask16 in = (__mmask16)((1u << n) - 1), out = (__mmask16)((1u << (2 * n)) - 1), live = in;
+        __m512 g = _mm512_maskz_loadu_ps(in, src + ox);
+        if (pooled) live &= _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(in, pooled + ox), _mm512_setzero_ps(), _CMP_GT_OQ);
+        __m512i d = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(in, idx + ox), _mm512_add_epi32(_mm512_set1_epi32(a0 + 2 * ox), two));
+        __m512 e0 = _mm512_maskz_mov_ps(live & _mm512_cmpeq_epi32_mask(d, zero), g);
+        __m512 o0 = _mm512_maskz_mov_ps(live & _mm512_cmpeq_epi32_mask(d, one), g);
+        __m512 e1 = _mm512_maskz_mov_ps(live & _mm512_cmpeq_epi32_mask(d, w0), g);
+        __m512 o1 = _mm512_maskz_mov_ps(live & _mm512_cmpeq_epi32_mask(d, w1), g);
+        _mm512_mask_storeu_ps(r0 + 2 * ox, out, _mm512_permutex2var_ps(e0, inter, o0));
+        _mm512_mask_storeu_ps(r1 + 2 * ox, out, _mm512_permutex2var_ps(e1, inter, o1));
+    }
+    return ox;
+}
+#endif
+
+void nk_maxpool2_backward(const float *restrict dy, const int *restrict arg, const float *restrict pooled, int planes, int H, int W,
+                          float *restrict dx) {
+    int OH = H / 2, OW = W / 2;
+#if defined(__x86_64__)
+    int avx = nk_uses_avx512();
+#endif
+    for (int q = 0; q < planes; q++) {
+        float *dst = dx + (size_t)q * H * W;
+        const float *src = dy + (size_t)q * OH * OW, *py = pooled ? pooled + (size_t)q * OH * OW : NULL;
+        const int *idx = arg + (size_t)q * OH * OW;
+        for (int oy = 0; oy < OH; oy++) {
+            float *r0 = dst + (size_t)2 * oy * W, *r1 = r0 + W;
+            int o0 = oy * OW, ox = 0;
+#if defined(__x86_64__)
+            if (avx) ox = maxpool2_backward_row_avx512(src + o0, idx + o0, py ? py + o0 : NULL, 2 * oy * W, W, OW, r0, r1);
+#endif
+            for (; ox < OW; ox++) {
+                int o = o0 + ox, a = 2 * oy * W + 2 * ox, at = idx[o];
+                float g = py && !(py[o] > 0) ? 0.0f : src[o];
+                r0[2 * ox] = at == a ? g : 0.0f;
+                r0[2 * ox + 1] = at == a + 1 ? g : 0.0f;
+                r1[2 * ox] = at == a + W ? g : 0.0f;
+                r1[2 * ox + 1] = at == a + W + 1 ? g : 0.0f;
+            }
+            // An odd width leaves a last column outside every window.
+            if (W & 1) { r0[W - 1] = 0.0f; r1[W - 1] = 0.0f; }
+        }
+        if (H & 1) memset(dst + (size_t)(H - 1) * W, 0, sizeof(float) * W);
+    }
+}
+
+// Rounded as the Swift loop it replaced: every product and sum on its own (no fused multiply-add),
+// so training gives the same bits as before; the loop vectorizes.
+#pragma clang fp contract(off)
+void nk_sgd_momentum(float *restrict w, const float *restrict g, float *restrict v, long n, float lr, float mu, float decay, int nesterov) {
+    if (nesterov) {
+        for (long i = 0; i < n; i++) {
+            float gi = g[i] + decay * w[i], vi = mu * v[i] + gi;
+            v[i] = vi;
+            w[i] -= lr * (gi + mu * vi);
+        }
+    } else {
+        for (long i = 0; i < n; i++) {
+            float gi = g[i] + decay * w[i], vi = mu * v[i] + gi;
+            v[i] = vi;
+            w[i] -= lr * vi;
         }
     }
 }

@@ -17,11 +17,96 @@ enum { MR = 10, NR = 32, KC = 256, MC = 100, NC = 1024 };
 // portable loops.
 int nk_uses_avx512(void) { return (cvd_cpu_features() & CVD_CPU_AVX512) != 0; }
 
+#if defined(__x86_64__)
+// Transposes the 16×16 block r[0..15] (row i in r[i]) in place: afterwards r[j] holds column j.
+__attribute__((target("avx512f")))
+static inline void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    // Per group g of four rows, u[4g + j] holds in its 128-bit lane L column 4L + j of those rows.
+    for (int g = 0; g < 4; g++) {
+        __m512 *tg = t + 4 * g, *ug = u + 4 * g;
+        ug[0] = _mm512_shuffle_ps(tg[0], tg[2], 0x44);
+        ug[1] = _mm512_shuffle_ps(tg[0], tg[2], 0xEE);
+        ug[2] = _mm512_shuffle_ps(tg[1], tg[3], 0x44);
+        ug[3] = _mm512_shuffle_ps(tg[1], tg[3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512 p0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44), p1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+        __m512 q0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44), q1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+        r[j] = _mm512_shuffle_f32x4(p0, q0, 0x88);
+        r[4 + j] = _mm512_shuffle_f32x4(p0, q0, 0xDD);
+        r[8 + j] = _mm512_shuffle_f32x4(p1, q1, 0x88);
+        r[12 + j] = _mm512_shuffle_f32x4(p1, q1, 0xDD);
+    }
+}
+
+static inline __mmask16 lanes16(int n) { return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1); }
+
+// pack_a for a row-major A (rows contiguous in k): 16 k at a time, the MR rows (zero past `rows`)
+// transposed in registers and stored MR floats per k.
+__attribute__((target("avx512f")))
+static void pack_a_rows_avx512(const float *A, int lda, int rows, int kc, float *dst) {
+    const __mmask16 out = (__mmask16)((1u << MR) - 1);
+    for (int k = 0; k < kc; k += 16) {
+        __mmask16 m = lanes16(kc - k);
+        __m512 r[16];
+        for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(m, A + (size_t)i * lda + k) : _mm512_setzero_ps();
+        transpose16(r);
+        int n = kc - k < 16 ? kc - k : 16;
+        for (int j = 0; j < n; j++) _mm512_mask_storeu_ps(dst + (size_t)(k + j) * MR, out, r[j]);
+    }
+}
+
+// pack_b for a transposed B (column c of op(B) is row c of B, contiguous in k): per half-panel of
+// 16 columns (zero past `cols`), 16 k at a time transposed in registers.
+__attribute__((target("avx512f")))
+static void pack_b_cols_avx512(const float *B, int ldb, int cols, int kc, float *dst) {
+    for (int half = 0; half < NR; half += 16) {
+        for (int k = 0; k < kc; k += 16) {
+            __mmask16 m = lanes16(kc - k);
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = half + i < cols ? _mm512_maskz_loadu_ps(m, B + (size_t)(half + i) * ldb + k) : _mm512_setzero_ps();
+            transpose16(r);
+            int n = kc - k < 16 ? kc - k : 16;
+            for (int j = 0; j < n; j++) _mm512_storeu_ps(dst + (size_t)(k + j) * NR + half, r[j]);
+        }
+    }
+}
+
+// pack_a for a transposed A (row k of A holds op(A)'s column k, its MR rows contiguous): one masked
+// copy of MR floats per k, zero past `rows`.
+__attribute__((target("avx512f")))
+static void pack_a_cols_avx512(const float *A, int lda, int rows, int kc, float *dst) {
+    const __mmask16 in = (__mmask16)((1u << rows) - 1), out = (__mmask16)((1u << MR) - 1);
+    for (int k = 0; k < kc; k++) _mm512_mask_storeu_ps(dst + (size_t)k * MR, out, _mm512_maskz_loadu_ps(in, A + (size_t)k * lda));
+}
+
+// pack_b for a row-major B: NR floats of each row k, zero past `cols`.
+__attribute__((target("avx512f")))
+static void pack_b_rows_avx512(const float *B, int ldb, int cols, int kc, float *dst) {
+    const __mmask16 m0 = lanes16(cols), m1 = lanes16(cols - 16);
+    for (int k = 0; k < kc; k++) {
+        const float *src = B + (size_t)k * ldb;
+        _mm512_storeu_ps(dst + (size_t)k * NR, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_storeu_ps(dst + (size_t)k * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+    }
+}
+#endif
+
 // Ap: panels of MR rows; element (r, k) of panel p at Ap[p*MR*kc + k*MR + r]; rows past M are 0.
-static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, int kc, float *Ap) {
+static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, int kc, float *Ap, int avx) {
     for (int p = 0; p < mc; p += MR) {
         int rows = mc - p < MR ? mc - p : MR;
         float *dst = Ap + (size_t)p * kc;
+#if defined(__x86_64__)
+        if (avx && !transA) { pack_a_rows_avx512(A + (size_t)(i0 + p) * lda + k0, lda, rows, kc, dst); continue; }
+        if (avx) { pack_a_cols_avx512(A + (size_t)k0 * lda + i0 + p, lda, rows, kc, dst); continue; }
+#endif
         if (!transA) {
             for (int r = 0; r < rows; r++) {
                 const float *src = A + (size_t)(i0 + p + r) * lda + k0;
@@ -39,10 +124,14 @@ static void pack_a(int transA, const float *A, int lda, int i0, int mc, int k0, 
 }
 
 // Bp: panels of NR columns; element (k, c) of panel q at Bp[q*NR*kc + k*NR + c]; columns past N are 0.
-static void pack_b(int transB, const float *B, int ldb, int k0, int kc, int j0, int nc, float *Bp) {
+static void pack_b(int transB, const float *B, int ldb, int k0, int kc, int j0, int nc, float *Bp, int avx) {
     for (int q = 0; q < nc; q += NR) {
         int cols = nc - q < NR ? nc - q : NR;
         float *dst = Bp + (size_t)q * kc;
+#if defined(__x86_64__)
+        if (avx && transB) { pack_b_cols_avx512(B + (size_t)(j0 + q) * ldb + k0, ldb, cols, kc, dst); continue; }
+        if (avx) { pack_b_rows_avx512(B + (size_t)k0 * ldb + j0 + q, ldb, cols, kc, dst); continue; }
+#endif
         if (!transB) {
             for (int k = 0; k < kc; k++) {
                 const float *src = B + (size_t)(k0 + k) * ldb + j0 + q;
@@ -201,6 +290,35 @@ static void kernel_portable(int kc, const float *Ap, const float *Bp, int bstrid
         for (int c = 0; c < nr; c++) C[(size_t)r * ldc + c] = overwrite ? acc[r][c] : C[(size_t)r * ldc + c] + acc[r][c];
 }
 
+#if defined(__x86_64__)
+// The whole 16-row bands of nk_transpose; returns the rows done.
+__attribute__((target("avx512f")))
+static int transpose_avx512(const float *src, int rows, int cols, int lds, float *dst, int ldd) {
+    int r0 = 0;
+        for (; r0 + 16 <= rows; r0 += 16) {
+            int c0 = 0;
+            for (; c0 + 16 <= cols; c0 += 16) {
+                __m512 r[16];
+                for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + (size_t)(r0 + i) * lds + c0);
+                transpose16(r);
+                for (int j = 0; j < 16; j++) _mm512_storeu_ps(dst + (size_t)(c0 + j) * ldd + r0, r[j]);
+            }
+            for (; c0 < cols; c0++)
+                for (int i = 0; i < 16; i++) dst[(size_t)c0 * ldd + r0 + i] = src[(size_t)(r0 + i) * lds + c0];
+        }
+    return r0;
+}
+#endif
+
+void nk_transpose(const float *src, int rows, int cols, int lds, float *dst, int ldd) {
+    int r0 = 0;
+#if defined(__x86_64__)
+    if (nk_uses_avx512()) r0 = transpose_avx512(src, rows, cols, lds, dst, ldd);
+#endif
+    for (; r0 < rows; r0++)
+        for (int c = 0; c < cols; c++) dst[(size_t)c * ldd + r0] = src[(size_t)r0 * lds + c];
+}
+
 void nk_sgemm(int transA, int transB, int M, int N, int K,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc) {
@@ -227,10 +345,10 @@ void nk_sgemm(int transA, int transB, int M, int N, int K,
             int overwrite = beta == 0 && pc == 0;
             // A row-major B is read in place (its rows are contiguous); a transposed one is packed.
             int direct = !transB && avx && ldb <= 1024;
-            if (!direct) pack_b(transB, B, ldb, pc, kc, jc, nc, bpack);
+            if (!direct) pack_b(transB, B, ldb, pc, kc, jc, nc, bpack, avx);
             for (int ic = 0; ic < M; ic += MC) {
                 int mc = M - ic < MC ? M - ic : MC;
-                pack_a(transA, A, lda, ic, mc, pc, kc, apack);
+                pack_a(transA, A, lda, ic, mc, pc, kc, apack, avx);
                 for (int jr = 0; jr < nc; jr += NR) {
                     int nr = nc - jr < NR ? nc - jr : NR;
                     const float *bp = direct ? B + (size_t)pc * ldb + jc + jr : bpack + (size_t)jr * kc;

@@ -5,7 +5,7 @@
 //   KK = C·K·K (one receptive field), L = OH·OW (output pixels of one sample).
 // Per sample i:
 //   forward   cols_i[KK × L] = im2col(x_i);  y_i[Cout × L] = W[Cout × KK]·cols_i + b
-//   backward  rows_i[L × KK] = im2colᵀ(x_i); dW += dy_i[Cout × L]·rows_i;  db += Σ_L dy_i
+//   backward  cols_i = im2col(x_i); dW += dy_i[Cout × L]·cols_iᵀ;  db += Σ_L dy_i
 //             dcols_i[KK × L] = Wᵀ·dy_i;     dx_i = col2im(dcols_i)
 // Samples are processed in groups of a fixed size, one group per task on the cores, each group with
 // its own scratch memory (kept between batches, so nothing is allocated per batch). The weight
@@ -126,15 +126,17 @@ public final class Conv2D: Layer {
         let partials = partialGradients.reserve(groups * partial)
         let work = scratch.reserve(groups * per)
         Parallel.forEachChunk(groups) { g in
-            let xp = work + g * per, rows = xp + padded, dcols = rows + kk * plane, dxp = dcols + kk * plane
+            let xp = work + g * per, cols = xp + padded, dcols = cols + kk * plane, dxp = dcols + kk * plane
             let dW = partials + g * partial, db = dW + cout * kk
             let first = g * Conv2D.groupSamples
             for i in first..<min(n, first + Conv2D.groupSamples) {
                 let dyi = dy + i * outCount
                 self.pad(x + i * inCount, into: xp)
-                self.im2row(xp, into: rows)
-                Kernels.sgemmSingle(transA: false, transB: false, m: cout, n: kk, k: plane, a: dyi, lda: plane,
-                                    b: rows, ldb: kk, beta: i == first ? 0 : 1, c: dW, ldc: kk)
+                // dW += dy_i·cols_iᵀ: the product packs colsᵀ by in-register transposes, cheaper
+                // than writing the transpose out in K-float pieces, and the same bits.
+                self.im2col(xp, into: cols)
+                Kernels.sgemmSingle(transA: false, transB: true, m: cout, n: kk, k: plane, a: dyi, lda: plane,
+                                    b: cols, ldb: plane, beta: i == first ? 0 : 1, c: dW, ldc: kk)
                 nk_row_sums(dyi, Int32(cout), Int32(plane), db, i == first ? 0 : 1)
                 if let dx {
                     Kernels.sgemmSingle(transA: true, transB: false, m: kk, n: plane, k: cout, a: wv, lda: kk,
@@ -173,12 +175,6 @@ public final class Conv2D: Layer {
     /// cols[(c, ky, kx), oy·OW + ox] = xp[c, oy·S + ky, ox·S + kx]: KK × L.
     private func im2col(_ xp: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
         nk_im2col(xp, Int32(cin), Int32(ph), Int32(pw), Int32(kernelSize), Int32(stride), Int32(oh), Int32(ow), cols)
-    }
-
-    /// rows[oy·OW + ox, (c, ky, kx)] = xp[c, oy·S + ky, ox·S + kx]: L × KK (im2col transposed, the
-    /// layout in which the weight gradient is a plain product).
-    private func im2row(_ xp: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>) {
-        nk_im2row(xp, Int32(cin), Int32(ph), Int32(pw), Int32(kernelSize), Int32(stride), Int32(oh), Int32(ow), rows)
     }
 
     /// The adjoint of pad ∘ im2col: every dcols value is added to the padded position it was read

@@ -1,5 +1,6 @@
 // Dense (fully connected, "Linear") layer: y = x·Wᵀ + b over the whole batch with one GEMM.
 //   x: N × D_in, W: D_out × D_in (PyTorch's layout), b: D_out, y: N × D_out.
+import CNeuralKernels
 import Tensors
 
 /// A fully connected layer. Its input must be a vector per sample: put `Flatten()` before it.
@@ -41,6 +42,9 @@ public final class Dense: Layer {
         return [outputs]
     }
 
+    /// yᵀ (out × N) of the forward pass, before its transpose into the output.
+    private let transposedOutput = FloatBuffer()
+
     public override func didBuild() {
         weight = Parameter(name: "weight", shape: [outputs, inputCount], decays: true)
         bias = Parameter(name: "bias", shape: [outputs])
@@ -56,16 +60,21 @@ public final class Dense: Layer {
         bias.value.update(repeating: 0, count: outputs)
     }
 
-    // y[N×out] = x[N×in]·Wᵀ + b
+    // y[N×out] = x[N×in]·Wᵀ + b, computed as yᵀ[out×N] = W·xᵀ + b and transposed: the product's
+    // rows are then the outputs (500 or 100, whole 10-row panels) and its columns the batch (64 or
+    // 256, whole 32-column panels), where x·Wᵀ left part-filled panels on both edges. Every value
+    // is the same sum in the same order (bias first, then each block of the inputs), so the bits
+    // are those of x·Wᵀ + b.
     public override func forwardPass(_ x: UnsafePointer<Float>, batch n: Int, training: Bool) -> UnsafePointer<Float> {
         let y = output.reserve(n * outputs)
         let d = inputCount, o = outputs
         let b = bias.value
-        // Start from the bias in every row, then accumulate the product on top (beta = 1).
-        parallelElements(n, grain: max(1, 65_536 / o)) { rows in
-            for i in rows { (y + i * o).update(from: b, count: o) }
+        let yt = transposedOutput.reserve(n * o)
+        parallelElements(o, grain: max(1, 65_536 / max(n, 1))) { rows in
+            for j in rows { (yt + j * n).update(repeating: b[j], count: n) }
         }
-        Kernels.sgemm(transA: false, transB: true, m: n, n: o, k: d, a: x, lda: d, b: weight.value, ldb: d, beta: 1, c: y, ldc: o)
+        Kernels.sgemm(transA: false, transB: true, m: o, n: n, k: d, a: weight.value, lda: d, b: x, ldb: d, beta: 1, c: yt, ldc: n)
+        nk_transpose(yt, Int32(o), Int32(n), Int32(n), y, Int32(o))
         return UnsafePointer(y)
     }
 

@@ -1,6 +1,7 @@
 // Optimizers: SGD (plain, with the lectures' momentum Δ ← μΔ + ∂L/∂θ, θ ← θ − ηΔ, or Nesterov's)
 // and Adam; L2 weight decay adds λθ to the gradient of every weight (not of biases or
 // normalization parameters). Updates are element-wise, so they are the same on any thread count.
+import CNeuralKernels
 import Foundation
 import Tensors
 
@@ -89,14 +90,9 @@ public final class SGD: CheckpointableOptimizer {
                 continue
             }
             let v = state.buffer(for: p)
-            let nest = nesterov
+            let nest: Int32 = nesterov ? 1 : 0
             parallelElements(p.count, grain: 65_536) { r in
-                for i in r {
-                    let gi = g[i] + decay * w[i]
-                    let vi = mu * v[i] + gi
-                    v[i] = vi
-                    w[i] -= lr * (nest ? gi + mu * vi : vi)
-                }
+                nk_sgd_momentum(w + r.lowerBound, g + r.lowerBound, v + r.lowerBound, r.count, lr, mu, decay, nest)
             }
         }
     }

@@ -86,6 +86,16 @@ public final class MaxPool2D: Pool2D {
         guard let dx else { return }
         let arg = UnsafePointer(argmax.pointer), hw = h * w, ohw = oh * ow
         let mask: UnsafePointer<Float>? = masksNonPositiveInputs ? input : nil
+        if kernelSize == 2 && stride == 2 {
+            // The ReLU's mask read from the pooled values: each is its window's maximum input.
+            let pooled: UnsafePointer<Float>? = masksNonPositiveInputs ? UnsafePointer(output.pointer) : nil
+            parallelElements(n * c, grain: max(1, 32_768 / hw)) { planes in
+                let first = planes.lowerBound
+                nk_maxpool2_backward(dy + first * ohw, arg + first * ohw, pooled.map { $0 + first * ohw }, Int32(planes.count),
+                                     Int32(h), Int32(w), dx + first * hw)
+            }
+            return
+        }
         parallelElements(n * c, grain: max(1, 32_768 / hw)) { planes in
             let first = planes.lowerBound
             nk_maxpool_backward(dy + first * ohw, arg + first * ohw, mask.map { $0 + first * hw }, Int32(planes.count),

@@ -28,11 +28,22 @@ public enum Parallel {
         tk_flush_denormals()
         if threadCount == 1 || chunks == 1 {
             for c in 0..<chunks { body(c) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                tk_flush_denormals()
-                body(c)
+            return
+        }
+        // The suite's own pool first (its workers spin briefly between loops instead of sleeping);
+        // a loop it cannot take (nested, or another thread's loop running) goes to Dispatch.
+        let pooled = withoutActuallyEscaping(body) { body -> Bool in
+            var task = body
+            return withUnsafeMutablePointer(to: &task) { context in
+                tk_parallel_run(chunks, Int32(min(threadCount, 256)), { context, chunk in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+                }, context) != 0
             }
+        }
+        if pooled { return }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            tk_flush_denormals()
+            body(c)
         }
     }
 

@@ -11,6 +11,23 @@ final class LayerGradientTests: XCTestCase {
         try checkLayerGradients(layer, input: randomTensor([3, 5], seed: 2))
     }
 
+    /// Enough outputs and samples that yᵀ is transposed in whole 16 × 16 blocks and in edges.
+    func testWideDense() throws {
+        let layer = Dense(outputs: 20)
+        try layer.build(inputShape: [7])
+        randomizeParameters(layer, seed: 3)
+        try checkLayerGradients(layer, input: randomTensor([18, 7], seed: 4))
+    }
+
+    /// The dense layer's transpose, max-pooling and the fused ReLU mask without AVX-512.
+    func testDenseAndPoolingOnThePortablePath() throws {
+        try CPUFeatures.withLimit(.portable) {
+            try testWideDense()
+            try testMaxPool()
+            try testFusedReLUMaxPoolMatchesSeparateLayers()
+        }
+    }
+
     func testConv2DPaddedStrideOne() throws {
         let layer = Conv2D(outChannels: 3, kernelSize: 3, stride: 1, padding: 1)
         try layer.build(inputShape: [2, 5, 5])
@@ -44,6 +61,8 @@ final class LayerGradientTests: XCTestCase {
     func testMaxPool() throws {
         let input = Tensor(shape: [2, 2, 4, 6], data: separatedValues(96, seed: 9))
         try checkLayerGradients(MaxPool2D(kernelSize: 2), input: input)
+        // Odd sides: the last row and column lie outside every window and get no gradient.
+        try checkLayerGradients(MaxPool2D(kernelSize: 2), input: Tensor(shape: [2, 2, 5, 7], data: separatedValues(140, seed: 14)))
         let overlapping = Tensor(shape: [1, 1, 5, 5], data: separatedValues(25, seed: 10))
         try checkLayerGradients(MaxPool2D(kernelSize: 3, stride: 2), input: overlapping)
     }

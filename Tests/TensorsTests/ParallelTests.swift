@@ -41,6 +41,50 @@ final class ParallelTests: XCTestCase {
         XCTAssertEqual(one, two)
     }
 
+    /// The worker pool: many short loops back to back (a worker must never miss a job or run a
+    /// stale one), loops nested inside a chunk, loops from several threads at once, and a change
+    /// of thread count between loops; every index is visited exactly once each time.
+    func testPoolRunsEveryChunkOnceUnderNestingConcurrencyAndResizing() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        func countVisits(_ chunks: Int, nested: Int = 0) -> [Int] {
+            var hits = [Int](repeating: 0, count: chunks * max(nested, 1))
+            hits.withUnsafeMutableBufferPointer { h in
+                let base = h.baseAddress!
+                Parallel.forEachChunk(chunks) { c in
+                    if nested > 0 {
+                        Parallel.forEachChunk(nested) { d in base[c * nested + d] += 1 }
+                    } else {
+                        base[c] += 1
+                    }
+                }
+            }
+            return hits
+        }
+        for threads in [2, 3, 2] {
+            Parallel.threadCount = threads
+            for round in 0..<2_000 {
+                let hits = countVisits(1 + round % 7)
+                XCTAssertTrue(hits.allSatisfy { $0 == 1 }, "threads \(threads), round \(round): \(hits)")
+                if hits.contains(where: { $0 != 1 }) { return }
+            }
+            XCTAssertTrue(countVisits(5, nested: 9).allSatisfy { $0 == 1 })
+        }
+        Parallel.threadCount = 2
+        let group = DispatchGroup()
+        let failures = NSLock()
+        var failed = 0
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                for round in 0..<300 where !countVisits(3 + round % 5).allSatisfy({ $0 == 1 }) {
+                    failures.lock(); failed += 1; failures.unlock()
+                }
+            }
+        }
+        group.wait()
+        XCTAssertEqual(failed, 0)
+    }
+
     func testAtomicWriteReplacesWholeFileAndLeavesNoTemporary() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }

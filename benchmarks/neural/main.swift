@@ -44,6 +44,9 @@ struct BenchNeural: ParsableCommand {
     @Flag(help: "Skip the throughput measurements.")
     var noSpeed = false
 
+    @Option(help: "Measure only these throughput rows (comma-separated: lenet5_train, vgg_small_train, mlp100_train, lenet5_infer, mlp100_infer), as for a profiler.")
+    var only: String?
+
     // Constants of the measurements.
     static let batchSize = 64
     static let imageShape = [1, 28, 28]
@@ -56,29 +59,31 @@ struct BenchNeural: ParsableCommand {
         if profile { try profileLeNet(); return }
         var rows: [(String, String, Double)] = []
         let repeats = quick ? 2 : 5
-        let lenetImages = quick ? 64 * 30 : 64 * 120
-        let mlpImages = quick ? 64 * 300 : 64 * 1500
-        if !noSpeed {
-            let lenetSpeed = try throughput(images: lenetImages, repeats: repeats) { try Models.lenet5(seed: 0) }
+        let speedTasks = ["lenet5_train", "vgg_small_train", "mlp100_train", "lenet5_infer", "mlp100_infer"]
+        let chosen = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? speedTasks
+        if let unknown = chosen.first(where: { !speedTasks.contains($0) }) {
+            throw ValidationError("--only: unknown task \(unknown); the tasks are \(speedTasks.joined(separator: ", "))")
+        }
+        if !noSpeed && only != nil {
+            for task in chosen {
+                let speed = try measure(task, quick: quick, repeats: repeats)
+                log(String(format: "%@: %.0f images/s", task, speed))
+                rows.append((task, "images_per_s", speed))
+            }
+        } else if !noSpeed {
+            let lenetSpeed = try measure("lenet5_train", quick: quick, repeats: repeats)
             log(String(format: "lenet5_train: %.0f images/s", lenetSpeed))
             rows.append(("lenet5_train", "images_per_s", lenetSpeed))
-            // vgg-small with the catalogue's default width and dense head.
-            let vgg = try ModelCatalog.entry("vgg-small").settings()
-            let vggSpeed = try throughput(images: lenetImages / 2, repeats: repeats) {
-                try Models.cnn(inputShape: BenchNeural.imageShape, stages: Models.vggStages(width: vgg.int("width")), hidden: vgg.ints("hidden"),
-                               classes: 10, seed: 0)
-            }
+            let vggSpeed = try measure("vgg_small_train", quick: quick, repeats: repeats)
             log(String(format: "vgg_small_train: %.0f images/s", vggSpeed))
             rows.append(("vgg_small_train", "images_per_s", vggSpeed))
-            let mlpSpeed = try throughput(images: mlpImages, repeats: repeats) { try Models.mlp(inputs: 784, hidden: [100], outputs: 10, seed: 0) }
+            let mlpSpeed = try measure("mlp100_train", quick: quick, repeats: repeats)
             log(String(format: "mlp100_train: %.0f images/s", mlpSpeed))
             rows.append(("mlp100_train", "images_per_s", mlpSpeed))
-            // Prediction throughput at batch 256 (inference mode: no dropout, batch norm's running
-            // statistics), as the reference measures it under torch.no_grad() and eval().
-            let lenetInfer = try inferenceThroughput(images: quick ? 256 * 8 : 256 * 40, repeats: repeats) { try Models.lenet5(seed: 0) }
+            let lenetInfer = try measure("lenet5_infer", quick: quick, repeats: repeats)
             log(String(format: "lenet5_infer: %.0f images/s", lenetInfer))
             rows.append(("lenet5_infer", "images_per_s", lenetInfer))
-            let mlpInfer = try inferenceThroughput(images: quick ? 256 * 100 : 256 * 400, repeats: repeats) { try Models.mlp(inputs: 784, hidden: [100], outputs: 10, seed: 0) }
+            let mlpInfer = try measure("mlp100_infer", quick: quick, repeats: repeats)
             log(String(format: "mlp100_infer: %.0f images/s", mlpInfer))
             rows.append(("mlp100_infer", "images_per_s", mlpInfer))
             // Each row's effective rate against the machine's own multiply-add limit, measured here.
@@ -122,6 +127,29 @@ struct BenchNeural: ParsableCommand {
         let csv = "task,unit,value\n" + rows.map { "\($0.0),\($0.1),\(format($0.2))" }.joined(separator: "\n") + "\n"
         try writeFileAtomically(csv, to: out)
         print(csv, terminator: "")
+    }
+
+    /// Images per second of one throughput task (see `--only`).
+    func measure(_ task: String, quick: Bool, repeats: Int) throws -> Double {
+        let lenetImages = quick ? 64 * 30 : 64 * 120
+        switch task {
+        case "lenet5_train": return try throughput(images: lenetImages, repeats: repeats) { try Models.lenet5(seed: 0) }
+        case "vgg_small_train":
+            // vgg-small with the catalogue's default width and dense head.
+            let vgg = try ModelCatalog.entry("vgg-small").settings()
+            return try throughput(images: lenetImages / 2, repeats: repeats) {
+                try Models.cnn(inputShape: BenchNeural.imageShape, stages: Models.vggStages(width: vgg.int("width")), hidden: vgg.ints("hidden"),
+                               classes: 10, seed: 0)
+            }
+        case "mlp100_train":
+            return try throughput(images: quick ? 64 * 300 : 64 * 1500, repeats: repeats) { try Models.mlp(inputs: 784, hidden: [100], outputs: 10, seed: 0) }
+        // Prediction throughput at batch 256 (inference mode: no dropout, batch norm's running
+        // statistics), as the reference measures it under torch.no_grad() and eval().
+        case "lenet5_infer": return try inferenceThroughput(images: quick ? 256 * 8 : 256 * 40, repeats: repeats) { try Models.lenet5(seed: 0) }
+        case "mlp100_infer":
+            return try inferenceThroughput(images: quick ? 256 * 100 : 256 * 400, repeats: repeats) { try Models.mlp(inputs: 784, hidden: [100], outputs: 10, seed: 0) }
+        default: throw ValidationError("--only: unknown task \(task)")
+        }
     }
 
     /// The catalogue's network `name` (its default settings, "epochs,batch,rate,decay" from an option
@@ -256,10 +284,12 @@ struct BenchNeural: ParsableCommand {
             let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * nn)
             var c = [Float](repeating: 0, count: m * nn)
             var best = Double.infinity
+            // Wall-clock time: the BLAS may run on threads of its own, whose CPU time this thread's
+            // clock would not see.
             for _ in 0..<20 {
-                let t = threadCPUSeconds()
+                let t = Stopwatch()
                 sgemm(transA: ta, transB: tb, m: m, n: nn, k: k, a: a, lda: ta ? m : k, b: b, ldb: tb ? k : nn, c: &c, ldc: nn)
-                best = min(best, threadCPUSeconds() - t)
+                best = min(best, t.seconds)
             }
             var best1 = Double.infinity
             for _ in 0..<20 {

@@ -15,15 +15,29 @@ void nk_sgemm(int transA, int transB, int M, int N, int K,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc);
 
+/// dst[c·ldd + r] = src[r·lds + c] for the rows × cols matrix src (16 × 16 blocks transposed in
+/// registers with AVX-512).
+void nk_transpose(const float *src, int rows, int cols, int lds, float *dst, int ldd);
+
 /// 1 when the AVX-512 micro-kernel is in use.
 int nk_uses_avx512(void);
 
 /// Convolution helpers on one zero-padded sample xp (C × PH × PW), kernel K, stride S, output OH × OW:
-/// cols[(c,ky,kx), oy·OW+ox] = xp[c, oy·S+ky, ox·S+kx] (KK × L); rows is its transpose (L × KK);
+/// cols[(c,ky,kx), oy·OW+ox] = xp[c, oy·S+ky, ox·S+kx] (KK × L);
 /// col2im writes the adjoint of im2col into the padded dxp (zeroed first).
 void nk_im2col(const float *xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *cols);
-void nk_im2row(const float *xp, int C, int PH, int PW, int K, int S, int OH, int OW, float *rows);
 void nk_col2im(const float *dcols, int C, int PH, int PW, int K, int S, int OH, int OW, float *dxp);
+
+/// nk_maxpool_backward for the 2×2 window with stride 2 over planes of H × W (odd sides leave a last
+/// row or column outside every window, which gets 0): each dx value is written once, without a
+/// pass that zeroes dx first. When `pooled` (the forward pass's output, OH·OW per plane) is
+/// non-null, a window passes gradient only when its maximum is positive: the mask of a ReLU before
+/// the pooling, read where the window's maximum was.
+void nk_maxpool2_backward(const float *dy, const int *arg, const float *pooled, int planes, int H, int W, float *dx);
+
+/// One SGD-with-momentum step over n parameters: g' = g + decay·w, v = mu·v + g',
+/// w −= lr·(nesterov ? g' + mu·v : v), each operation rounded on its own.
+void nk_sgd_momentum(float *w, const float *g, float *v, long n, float lr, float mu, float decay, int nesterov);
 
 /// sums[r] (+)= Σ of row r of the rows × cols matrix x (overwrites when accumulate is 0), summed in a
 /// fixed order with 16 partial sums.

@@ -47,6 +47,16 @@ void tk_dir_unregister(int slot);
 /* Flush denormal floats to zero on the calling thread (x86 FTZ + DAZ, ARM FZ): a training whose
    gradients shrink into the denormal range otherwise slows down several times. */
 void tk_flush_denormals(void);
+/// One chunk of a parallel loop: fn(ctx, chunk).
+typedef void (*tk_chunk_fn)(void *ctx, long chunk);
+
+/// Runs fn(ctx, c) for every c in 0..<chunks on the calling thread and threads − 1 pooled workers
+/// (started on first use, kept spinning briefly between loops, then asleep). Returns 1 when done,
+/// or 0 without running anything when the pool cannot take the loop (it is running another one,
+/// the call comes from inside a chunk, or threads cannot be started): the caller then runs the
+/// loop another way.
+int tk_parallel_run(long chunks, int threads, tk_chunk_fn fn, void *ctx);
+
 /* Swaps the two paths atomically (Linux renameat2 with RENAME_EXCHANGE). Returns 0, or -1 with
    errno set (ENOSYS/EINVAL where the system or file system cannot). */
 int tk_rename_exchange(const char *a, const char *b);
