@@ -60,9 +60,12 @@ public func writeEvaluationReport(model: String, data: Dataset, source: String, 
         let row = Array(data.features.data[(i * data.featureCount)..<((i + 1) * data.featureCount)])
         let image = Image(planarFloats: row, channels: shape.channels, height: shape.height, width: shape.width)
         return (image, ["true: " + data.classNames[data.labels[i]],
-                        String(format: "pred: %@ %.2f", data.classNames[predicted[i]], p[i, predicted[i]])])
+                        String(format: "pred: %@ (p %.2f)", data.classNames[predicted[i]], p[i, predicted[i]])])
     }
-    try writeFigure(mistakesGallery(items, columns: 6, title: "\(model): the \(items.count) most confident of \(wrong.count) mistakes"),
+    let which = wrong.isEmpty ? "no mistakes"
+        : items.count == wrong.count ? "all \(wrong.count) mistake\(wrong.count == 1 ? "" : "s"), most confident first"
+        : "the \(items.count) most confident of \(wrong.count) mistakes"
+    try writeFigure(mistakesGallery(items, columns: 6, title: "\(model): \(which) (p: the prediction's probability)"),
                     to: folder, stem: "mistakes", ppm: false)
 
     let summary = EvaluationSummary(

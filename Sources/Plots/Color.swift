@@ -31,6 +31,11 @@ public struct RGB: Equatable, Sendable {
     public static let classPalette: [RGB] = [0x0072B2, 0xE69F00, 0x009E73, 0xCC79A7, 0x56B4E9, 0xD55E00, 0xF0E442, 0x000000]
         .map { RGB(hex: $0) }
 
+    /// Ten distinct colors for ten classes in a scatter: the Okabe–Ito eight, then wine and olive
+    /// (from Paul Tol's muted scheme), so that no two digits share a color.
+    public static let tenClassPalette: [RGB] = [0xE69F00, 0x56B4E9, 0x009E73, 0xF0E442, 0x0072B2, 0xD55E00, 0xCC79A7, 0x000000,
+                                                0x882255, 0x999933].map { RGB(hex: $0) }
+
     public static func classColor(_ index: Int) -> RGB { classPalette[index % classPalette.count] }
     public static func seriesColor(_ index: Int) -> RGB { okabeIto[index % okabeIto.count] }
 

@@ -20,6 +20,8 @@ public struct Series: Sendable {
     public var connected: Bool
     /// The marker's size in pixels (7 unless set).
     public var markerSize: Double?
+    /// A color of its own (overrides `colorIndex`), such as the ninth and tenth of ten classes.
+    public var color: RGB?
     public init(name: String, points: [(x: Double, y: Double)], errors: [Double]? = nil, colorIndex: Int? = nil, dashed: Bool? = nil,
                 connected: Bool = true, markerSize: Double? = nil) {
         self.name = name
@@ -42,7 +44,7 @@ public func seriesLook(_ s: Series, index: Int) -> (color: RGB, dash: [Double], 
     case .some(false): dash = []
     case .none: dash = [[], [6, 3], [2, 2.5]][cycle % 3]
     }
-    return (RGB.seriesColor(s.colorIndex ?? index), dash, MarkerShape.allCases[index % MarkerShape.allCases.count])
+    return (s.color ?? RGB.seriesColor(s.colorIndex ?? index), dash, MarkerShape.allCases[index % MarkerShape.allCases.count])
 }
 
 /// Draws `series` on shared axes with a legend right of the plot area.

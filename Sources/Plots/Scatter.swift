@@ -12,6 +12,11 @@ public func scatterChart(_ points: [(x: Double, y: Double)], labels: [Int], clas
     for i in Swift.stride(from: 0, to: min(points.count, labels.count), by: stride) where byClass.indices.contains(labels[i]) {
         byClass[labels[i]].append(points[i])
     }
-    let series = classNames.indices.map { Series(name: classNames[$0], points: byClass[$0], connected: false, markerSize: 4.5) }
+    let series = classNames.indices.map { c -> Series in
+        var s = Series(name: classNames[c], points: byClass[c], connected: false, markerSize: 4.5)
+        // Up to ten classes each get a color of their own; beyond, colors repeat and markers tell.
+        if classNames.count <= RGB.tenClassPalette.count { s.color = RGB.tenClassPalette[c] }
+        return s
+    }
     return lineChart(series, title: title, xLabel: xLabel, yLabel: yLabel, width: width, height: height, markers: false)
 }

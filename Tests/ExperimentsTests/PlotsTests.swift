@@ -117,6 +117,20 @@ final class PlotsTests: XCTestCase {
         XCTAssertLessThan(Double(big.drawn), 1.1 * Double(small.drawn), "thinned to as many markers as 2,000 points")
     }
 
+    /// Ten classes, ten colors: digit 8 is not drawn in digit 0's orange (the palette has eight).
+    func testScatterOfTenClassesGivesEachItsOwnColor() throws {
+        XCTAssertEqual(Set(RGB.tenClassPalette.map { [$0.r, $0.g, $0.b] }).count, 10)
+        let points: [(x: Double, y: Double)] = [(0, 0), (5, 5), (10, 10)]
+        let chart = scatterChart(points, labels: [0, 8, 9], classNames: (0..<10).map(String.init), title: "digits",
+                                 xLabel: "component 1", yLabel: "component 2")
+        let image = chart.rendered()
+        let area = try XCTUnwrap(chart.plotArea)
+        let (cx, cy) = (Int(area.x + area.width / 2), Int(area.y + area.height / 2))
+        let wine = RGB.tenClassPalette[8]
+        XCTAssertEqual((0..<3).map { Int(image[cx, cy, $0]) }, [Int(wine.r), Int(wine.g), Int(wine.b)], "class 8's marker at the centre")
+        XCTAssertNotEqual([wine.r, wine.g, wine.b], [RGB.tenClassPalette[0].r, RGB.tenClassPalette[0].g, RGB.tenClassPalette[0].b])
+    }
+
     func testLogChartTicksDecadesAndGivenTicks() throws {
         let s = Series(name: "MLP 1×64", points: [(12_730, 0.91), (50_890, 0.94), (335_114, 0.963)])
         let chart = lineChart([s], title: "capacity", xLabel: "learned parameters", yLabel: "test accuracy", logX: true)

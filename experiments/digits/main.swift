@@ -213,13 +213,13 @@ struct DigitsExperiment: ParsableCommand {
                                          seeds.count > 1 ? " (seed \(seed))" : "", e.testAccuracy, e.trainAccuracy ?? 0, e.fitSeconds, e.predictSeconds))
                 }
             }
-            let over = seeds.count > 1 ? " summed over \(seeds.count) seeds" : ""
             for row in rowOrder {
                 guard let counts = confusions[row] else { continue }
                 try confusionTable(counts, classNames: classNames).write(to: out, stem: "confusion-\(row)")
                 let total = counts.joined().reduce(0, +), right = counts.indices.map { counts[$0][$0] }.reduce(0, +)
                 let heat = confusionHeatMap(counts, classNames: classNames,
-                                            title: String(format: "%@ on %@: test accuracy %.4f%@", row, dataName, Double(right) / Double(max(1, total)), over))
+                                            title: String(format: "%@ on %@: test accuracy %.4f%@", row, dataName, Double(right) / Double(max(1, total)),
+                                                          seeds.count > 1 ? " over \(seeds.count) seeds (counts summed)" : ""))
                 try writeFigure(heat, to: out, stem: "confusion-\(row)")
             }
             try writeCurves(curves, order: rowOrder, dataName: dataName, seeds: seeds, to: out)
@@ -279,9 +279,15 @@ struct DigitsExperiment: ParsableCommand {
         let items = chosen.map { i -> (image: Image, caption: [String]) in
             let row = Array(test.features.data[(i * test.featureCount)..<((i + 1) * test.featureCount)])
             return (Image(planarFloats: row, channels: shape.channels, height: shape.height, width: shape.width),
-                    ["true: \(names[test.labels[i]])", String(format: "pred: %@ %.2f", names[e.testPredictions[i]], confidence(i))])
+                    ["true: \(names[test.labels[i]])", String(format: "pred: %@ (p %.2f)", names[e.testPredictions[i]], confidence(i))])
         }
-        let title = "\(row) on \(dataName): \(wrong.count == 0 ? "no" : "the \(items.count) most confident of \(wrong.count)") mistakes (seed \(seed))"
+        let which: String
+        switch wrong.count {
+        case 0: which = "no mistakes"
+        case items.count: which = "all \(wrong.count) mistake\(wrong.count == 1 ? "" : "s"), most confident first"
+        default: which = "the \(items.count) most confident of \(wrong.count) mistakes"
+        }
+        let title = "\(row) on \(dataName): \(which) (seed \(seed); p: the prediction's probability)"
         try writeFigure(mistakesGallery(items, columns: 8, title: title), to: out, stem: "mistakes-\(row)", ppm: false)
     }
 
@@ -347,15 +353,21 @@ struct DigitsExperiment: ParsableCommand {
         let accuracy = series.map { styled($0.accuracy, $0.model, $0.dashed) }
         let loss = series.map { styled($0.loss, $0.model, $0.dashed) }
         let over = seeds.count > 1 ? " (mean, ± sd over \(seeds.count) seeds)" : ""
-        // The accuracy axis starts at a whole tick below the lowest point (at most 0.9), so that the
-        // curves near 1.0 are told apart.
-        let lowest = accuracy.flatMap(\.points).map(\.y).min() ?? 0
-        let floor = (min(lowest, 0.9) * 50).rounded(.down) / 50
+        // The lowest and highest value drawn, error bars included.
+        func extent(_ lines: [Series]) -> (low: Double, high: Double) {
+            let values = lines.flatMap { s in s.points.indices.flatMap { i in [s.points[i].y - (s.errors?[i] ?? 0), s.points[i].y + (s.errors?[i] ?? 0)] } }
+            return (values.min() ?? 0, values.max() ?? 1)
+        }
+        // The accuracy axis starts a little below the lowest point and its error bar (at most 0.9),
+        // so that the curves near 1.0 are told apart, and ends a little above 1.0, so that a curve
+        // at 1.0 is not drawn on the frame.
+        let floor = ((min(extent(accuracy).low, 0.9) - 0.005) * 50).rounded(.down) / 50
         try writeFigure(lineChart(accuracy, title: "Accuracy per epoch on \(dataName)\(over)", xLabel: "epoch", yLabel: "accuracy",
-                                  yRange: floor...1.0),
+                                  yRange: max(0, floor)...1.005),
                         to: out, stem: "learning-curves")
+        // A loss is never negative: its axis starts at 0.
         try writeFigure(lineChart(loss, title: "Cross-entropy loss per epoch on \(dataName)\(over)", xLabel: "epoch",
-                                  yLabel: "mean cross-entropy loss"),
+                                  yLabel: "mean cross-entropy loss", yRange: 0...(max(extent(loss).high, 0.01) * 1.05)),
                         to: out, stem: "loss-curves")
     }
 }

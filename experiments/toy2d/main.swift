@@ -265,7 +265,14 @@ struct Toy2DExperiment: ParsableCommand {
                                 guard shown.contains(epoch) || (animate && animated.contains(epoch)), drawFailure == nil else { return }
                                 do {
                                     let shading = try decisionBoundaryShading(probabilities: probabilities, style: small)
-                                    if shown.contains(epoch) { strip.append(titled(shading, title: "epoch \(epoch)")) }
+                                    if shown.contains(epoch) {
+                                        // The training accuracy so far under each frame: a plane of one
+                                        // unsure color at epoch 1 reads as "not yet learned", not as a fault.
+                                        let p = try probabilities(train.features)
+                                        let right = (0..<p.rows).filter { i in (0..<p.cols).max { p[i, $0] < p[i, $1] } == train.labels[i] }.count
+                                        strip.append(titled(shading, title: "epoch \(epoch)",
+                                                            caption: String(format: "train %.2f", Double(right) / Double(max(1, p.rows)))))
+                                    }
                                     if animate && animated.contains(epoch) {
                                         frames.append(titled(shading, title: "\(problem.title): \(net.name), epoch \(epoch)").rendered())
                                     }
@@ -298,7 +305,7 @@ struct Toy2DExperiment: ParsableCommand {
                                 if net.name == reluName { try writeLinearRegions(net, problem: problem, side: side, to: out) }
                                 if !strip.isEmpty {
                                     let evolution = montage([strip], rowLabels: [], columnLabels: [],
-                                                            title: "\(problem.title): \(model.name), the boundary while training (seed \(seed))")
+                                                            title: "\(problem.title): \(model.name), the boundary while training (seed \(seed); class colors as in its own picture, pale where unsure)")
                                     try writeFigure(evolution, to: out, stem: "\(problem.name)-\(model.name)-evolution", ppm: false)
                                 }
                                 if !frames.isEmpty {
@@ -318,7 +325,7 @@ struct Toy2DExperiment: ParsableCommand {
             try findings(meanAccuracies, majority: meanMajority, knn: "knn\(k)", problems: problems.map(\.name)).write(to: out, stem: "findings")
             let range = "\(problems[0].xRange.lowerBound)..\(problems[0].xRange.upperBound)"
             let sheet = montage(pictures, rowLabels: problems.map(\.title), columnLabels: modelNames,
-                                title: "Toy 2-D problems: decision boundaries (\(side)×\(side) grid on \(range) in x₁\(seeds.count > 1 ? ", seed \(seeds[0])" : ""))")
+                                title: "Toy 2-D problems: decision boundaries (\(side)×\(side) grid on \(range) in x₁ and x₂\(seeds.count > 1 ? ", seed \(seeds[0])" : ""))")
             try writeFigure(sheet, to: out, stem: "montage", ppm: false, svg: false)
             try output.commit()
             progress.note("wrote \(output.path)/accuracy.csv, \(problems.count * modelNames.count) boundary pictures, hidden-unit maps and evolution strips of every network, and montage.png")
@@ -339,13 +346,17 @@ struct Toy2DExperiment: ParsableCommand {
             for u in 0..<hidden.cols {
                 var column = [Float](repeating: 0, count: grid.rows)
                 for i in 0..<grid.rows { column[i] = hidden[i, u] }
+                // A unit that stays (almost) at 0 over the whole plane is drawn white: say so.
+                let largest = column.max() ?? 0
+                let off = relu ? largest <= 0 : largest < 0.01
                 let tile = titled(activationMap(column[...], side: n, boundary: relu ? 0 : nil),
-                                  title: relu ? "layer \(layer + 1), unit \(u + 1)" : "unit \(u + 1)")
+                                  title: relu ? "layer \(layer + 1), unit \(u + 1)" : "unit \(u + 1)",
+                                  caption: off ? "off on the whole plane" : "")
                 if layer == 0 { rows[0].append(tile) } else { if rows.count <= layer { rows.append([]) }; rows[layer].append(tile) }
             }
         }
-        let what = relu ? "each ReLU unit's activation (white 0, dark blue its largest; gray line where it switches off)"
-            : "each hidden unit's activation (white 0, dark blue 1; gray line at ½)"
+        let what = relu ? "each ReLU unit's activation (white 0, dark blue its largest; dark line where it switches off)"
+            : "each hidden unit's activation (white 0, dark blue 1; dark line at ½)"
         let figure = montage(rows, rowLabels: [], columnLabels: [], title: "\(problem.title): \(net.name), \(what)")
         try writeFigure(figure, to: out, stem: "\(problem.name)-\(net.name)-hidden", ppm: false)
     }
