@@ -68,6 +68,7 @@ compare: build data-fashion
 	env -u OPENBLAS_CORETYPE $(PYTHON) benchmarks/reference/torch_reference.py --out $(BENCH)/neural-reference.csv
 	$(PYTHON) benchmarks/reference/alternate_compare.py --suite-bench $(BIN)/cvd-bench-neural --rounds $(ROUNDS) --out $(BENCH)/neural-alternating.csv
 	$(PYTHON) benchmarks/reference/merge_compare.py --out $(BENCH)/compare.csv --all-out $(BENCH)/compare-all.csv \
+	    --alternating $(BENCH)/neural-alternating.csv \
 	    --suite $(BENCH)/classical-suite.csv $(BENCH)/neural-suite.csv \
 	    --reference $(BENCH)/classical-reference.csv $(BENCH)/svm-reference.csv $(BENCH)/bovw-reference.csv $(BENCH)/hog-reference.csv $(BENCH)/vlfeat-reference.csv $(BENCH)/neural-reference.csv
 

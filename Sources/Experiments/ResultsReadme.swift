@@ -68,7 +68,7 @@ public func writeResultsReadme(results: String) throws {
     }
     func sectionPlace(_ folder: String) -> Int { order.firstIndex(of: section(folder)) ?? order.count }
     commands.sort { (sectionPlace($0.folder), $0.folder) == (sectionPlace($1.folder), $1.folder) ? false
-        : sectionPlace($0.folder) != sectionPlace($1.folder) ? sectionPlace($0.folder) < sectionPlace($1.folder) : comesBefore($0.folder, $1.folder) }
+        : sectionPlace($0.folder) != sectionPlace($1.folder) ? sectionPlace($0.folder) < sectionPlace($1.folder) : comesBefore($0.folder + "/command.txt", $1.folder + "/command.txt") }  // as the files in them: MNIST-5k first
     var text = "# Results\n\n" + madeBy(commands) + "\n\nA table over more seeds than an experiment's default comes from running it with `--seeds` (such as `digits --seeds 0-4`) before `cvd report`. Every table gives n, the number of seeds (independent runs: split, initialization, sampling, shuffling), and for each column the mean, the standard deviation and a 95% Student-t confidence interval; the per-seed rows are in the `*-seeds.csv` files, and `significance` tables say which differences between models are real. Tables are also in CSV beside each Markdown file; every picture is also written as SVG, and the decision boundaries, charts and confusion maps as binary PPM. Timing columns depend on the machine; accuracy columns and pictures are reproducible byte for byte on one machine (a CPU with other vector units can move an accuracy in the fourth decimal).\n"
     // The verdicts on the digits tables come with the digits section, in the order the experiments run.
     let verdicts = whereDeepTakesOver(results: results)

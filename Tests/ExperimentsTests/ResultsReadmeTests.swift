@@ -39,7 +39,7 @@ final class ResultsReadmeTests: XCTestCase {
     func testFirstLineNamesTheCommandsAndWarnsOfQuickRuns() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("readme-commands-\(ProcessInfo.processInfo.processIdentifier)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let runs = ["toy2d": "toy2d --seeds 0-4", "digits/mnist5k": "digits --quick", "bovw": "bovw"]
+        let runs = ["toy2d": "toy2d --seeds 0-4", "digits/mnist5k": "digits --quick", "digits/fashion-mnist": "digits --data fashion", "bovw": "bovw"]
         for (folder, command) in runs {
             try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
             try Data("\(command)\n".utf8).write(to: URL(fileURLWithPath: root + "/" + folder + "/command.txt"))
@@ -48,7 +48,8 @@ final class ResultsReadmeTests: XCTestCase {
         try writeResultsReadme(results: root)
         let lines = try String(contentsOfFile: root + "/README.md", encoding: .utf8).split(separator: "\n")
         let first = String(lines[1])
-        XCTAssertTrue(first.contains("`toy2d --seeds 0-4` → toy2d; `digits --quick` → digits/mnist5k; `bovw` → bovw"), first)
+        // In the order the page shows them: the default data set (MNIST-5k) before Fashion-MNIST.
+        XCTAssertTrue(first.contains("`toy2d --seeds 0-4` → toy2d; `digits --quick` → digits/mnist5k; `digits --data fashion` → digits/fashion-mnist; `bovw` → bovw"), first)
         XCTAssertTrue(first.contains("**digits/mnist5k is from a `--quick` run**"), first)
         // Without a quick run there is no warning; without any record the page still says what makes it.
         try FileManager.default.removeItem(atPath: root + "/digits")
